@@ -1,0 +1,2 @@
+export * from './record.js';
+export { own } from './names.js';
