@@ -40,6 +40,15 @@ export interface ResumeEntry {
   pipeline_id?: number | null;
   pipeline_url?: string | null;
   error?: string | null;
+  /** Written by healer scan/resume (see the schema): who wrote the intent and how the resume was started. */
+  owner?: string;
+  via?: 'create' | 'trigger';
+  cause?: string;
+  ref?: string | null;
+  project?: string | null;
+  settled_at?: string;
+  canceled?: boolean | null;
+  recovered?: boolean;
   [extra: string]: unknown;
 }
 

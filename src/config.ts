@@ -1,0 +1,225 @@
+/**
+ * Configuration of `healer scan` and `healer resume`: flags > environment > config file > defaults, for every
+ * setting. The old watchdog's variables keep their meaning and defaults (GITLAB_PROJECT_ID, GITLAB_TRIGGER_TOKEN,
+ * STUCK_THRESHOLD_MINUTES=10, MAX_RETRY_COUNT=2, MAX_PIPELINE_AGE_MINUTES=60; GITLAB_REF is now only the fallback
+ * for records that do not name their ref). Tokens are registered with the redactor the moment they are read.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfigFile, type ConfigFile } from './config-file.js';
+import {
+  asBoolean,
+  asChoice,
+  asDuration,
+  asInteger,
+  asList,
+  asStageThresholds,
+  configError,
+  first,
+  fromEnv,
+  fromFlag,
+  type Raw,
+  type Source,
+} from './config-values.js';
+import { DEFAULT_INFRA_FAILURE_REASONS, normalizeServerUrl, type Policy } from './core/policy.js';
+import type { Redactor } from './redact.js';
+import { DEFAULT_STATE_DIR } from './store/file-store.js';
+
+export interface ConfigFlags {
+  stateDir?: string;
+  config?: string;
+  stuckThreshold?: string;
+  maxRetries?: string;
+  maxAge?: string;
+  gitlabUrl?: string;
+}
+
+export type ResumeVia = 'auto' | 'create' | 'trigger';
+
+export interface HealerConfig {
+  stateDir: string;
+  configFile: string | null;
+  gitlabUrl: string;
+  apiToken: string | null;
+  triggerToken: string | null;
+  fallbackProject: string | null;
+  fallbackRef: string | null;
+  stuckThresholdMs: number;
+  stageThresholdsMs: Record<string, number>;
+  maxRetries: number;
+  maxAgeMs: number;
+  infraFailureReasons: string[];
+  supersededCheck: boolean;
+  intentTimeoutMs: number;
+  requestTimeoutMs: number;
+  scanTimeoutMs: number;
+  concurrency: number;
+  resumeVia: ResumeVia;
+  readMode: 'auto' | 'sync' | 'async';
+  /** Where each setting came from, for --verbose. */
+  sources: Record<string, string>;
+}
+
+type Env = Record<string, string | undefined>;
+
+export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }: { cwd: string; redactor: Redactor }): Promise<HealerConfig> {
+  const file = await loadConfigFile(flags.config, env, cwd);
+  const sources: Record<string, string> = {};
+  const f = (path: string): Raw | undefined => fromFile(file, path);
+  const note = (key: string, raw: Raw | undefined, fallback = 'default') => {
+    sources[key] = raw ? `${raw.source} ${raw.name}` : fallback;
+    return raw;
+  };
+
+  const stateRaw = note('state_dir', first(fromFlag(flags.stateDir, '--state-dir'), fromEnv(env, 'HEALER_STATE_DIR'), f('state_dir')));
+  const stateDir = stateRaw ? resolve(stateRaw.source === 'file' ? file!.dir : cwd, String(stateRaw.value)) : DEFAULT_STATE_DIR;
+
+  const urlRaw = note(
+    'gitlab_url',
+    first(fromFlag(flags.gitlabUrl, '--gitlab-url'), fromEnv(env, 'GITLAB_URL'), f('gitlab.url'), fromEnv(env, 'CI_SERVER_URL')),
+  );
+  const gitlabUrl = normalizeServerUrl(String(urlRaw?.value ?? 'https://gitlab.com'));
+  if (gitlabUrl === null) {
+    throw configError(`${urlRaw?.name ?? 'GITLAB_URL'}=${JSON.stringify(urlRaw?.value)} is not an http(s) URL of a GitLab server`, 'e.g. GITLAB_URL=https://gitlab.example.com');
+  }
+
+  const tokens = { env, file, cwd, redactor, sources };
+  const apiToken = await token(tokens, 'GITLAB_TOKEN', 'GITLAB_TOKEN_FILE', 'gitlab.token_file', 'api_token');
+  const triggerToken = await token(tokens, 'GITLAB_TRIGGER_TOKEN', 'GITLAB_TRIGGER_TOKEN_FILE', 'gitlab.trigger_token_file', 'trigger_token');
+
+  const projectRaw = note('project_id', first(fromEnv(env, 'GITLAB_PROJECT_ID'), f('gitlab.project_id')));
+  const refRaw = note('ref', first(fromEnv(env, 'GITLAB_REF'), f('gitlab.ref')));
+
+  const stuckRaw = note(
+    'stuck_threshold',
+    first(fromFlag(flags.stuckThreshold, '--stuck-threshold'), fromEnv(env, 'HEALER_STUCK_THRESHOLD'), fromEnv(env, 'STUCK_THRESHOLD_MINUTES'), f('stuck_threshold')),
+  );
+  const ageRaw = note(
+    'max_pipeline_age',
+    first(fromFlag(flags.maxAge, '--max-age'), fromEnv(env, 'HEALER_MAX_PIPELINE_AGE'), fromEnv(env, 'MAX_PIPELINE_AGE_MINUTES'), f('max_pipeline_age')),
+  );
+  const retriesRaw = note('max_retries', first(fromFlag(flags.maxRetries, '--max-retries'), fromEnv(env, 'MAX_RETRY_COUNT'), f('max_retries')));
+  const reasonsRaw = note('infra_failure_reasons', first(fromEnv(env, 'HEALER_INFRA_FAILURE_REASONS'), f('infra_failure_reasons')));
+  const supersededRaw = note('superseded_check', first(fromEnv(env, 'HEALER_SUPERSEDED_CHECK'), f('superseded_check')));
+  const requestRaw = note('request_timeout', first(fromEnv(env, 'HEALER_REQUEST_TIMEOUT'), f('gitlab.request_timeout')));
+  const scanRaw = note('scan_timeout', first(fromEnv(env, 'HEALER_SCAN_TIMEOUT'), f('scan_timeout')));
+  const intentRaw = note('intent_timeout', first(fromEnv(env, 'HEALER_INTENT_TIMEOUT'), f('intent_timeout')));
+  const concurrencyRaw = note('concurrency', first(fromEnv(env, 'HEALER_CONCURRENCY'), f('gitlab.concurrency')));
+  const viaRaw = note('resume_via', first(fromEnv(env, 'HEALER_RESUME_VIA'), f('gitlab.resume_via')));
+  const readRaw = note('read_mode', first(fromEnv(env, 'HEALER_SCAN_READ')));
+
+  const minutes = (raw: Raw) => (/_MINUTES$/.test(raw.name) ? 'm' : 's');
+  const config: HealerConfig = {
+    stateDir,
+    configFile: file?.path ?? null,
+    gitlabUrl,
+    apiToken,
+    triggerToken,
+    fallbackProject: projectRaw ? String(projectRaw.value).trim() : null,
+    fallbackRef: refRaw ? String(refRaw.value).trim() : null,
+    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, minutes(stuckRaw), { min: 1000 }) : 10 * 60_000,
+    stageThresholdsMs: stageThresholds(env, file, sources),
+    maxRetries: retriesRaw ? asInteger(retriesRaw, 0, 100) : 2,
+    maxAgeMs: ageRaw ? asDuration(ageRaw, minutes(ageRaw), { min: 1000 }) : 60 * 60_000,
+    infraFailureReasons: reasonsRaw ? asList(reasonsRaw) : [...DEFAULT_INFRA_FAILURE_REASONS],
+    supersededCheck: supersededRaw ? asBoolean(supersededRaw) : true,
+    requestTimeoutMs: requestRaw ? asDuration(requestRaw, 's', { min: 100 }) : 30_000,
+    scanTimeoutMs: scanRaw ? asDuration(scanRaw, 's', { min: 1000 }) : 5 * 60_000,
+    intentTimeoutMs: intentRaw ? asDuration(intentRaw, 's', { min: 1000 }) : 10 * 60_000,
+    concurrency: concurrencyRaw ? asInteger(concurrencyRaw, 1, 64) : 8,
+    resumeVia: viaRaw ? asChoice(viaRaw, ['auto', 'create', 'trigger'] as const) : 'auto',
+    readMode: readRaw ? asChoice(readRaw, ['auto', 'sync', 'async'] as const) : 'auto',
+    sources,
+  };
+  if (config.intentTimeoutMs < 2 * config.requestTimeoutMs) {
+    throw configError(
+      `the intent timeout (${sources.intent_timeout}) must be at least twice the request timeout (${sources.request_timeout})`,
+      'a healer still waiting for GitLab must not see its own intent taken over',
+    );
+  }
+  if (config.fallbackProject !== null && !/^(\d{1,12}|[\w.-]+(\/[\w.-]+)+)$/.test(config.fallbackProject)) {
+    throw configError(`${projectRaw!.name}=${JSON.stringify(config.fallbackProject)} is neither a project id nor a group/project path`);
+  }
+  return config;
+}
+
+/** The resume decision's policy from the configuration. */
+export function policyOf(config: HealerConfig): Policy {
+  return {
+    stuckThresholdMs: config.stuckThresholdMs,
+    stageThresholdsMs: config.stageThresholdsMs,
+    maxRetries: config.maxRetries,
+    maxAgeMs: config.maxAgeMs,
+    infraFailureReasons: config.infraFailureReasons,
+    supersededCheck: config.supersededCheck,
+    intentTimeoutMs: config.intentTimeoutMs,
+    gitlabUrl: config.gitlabUrl,
+    fallbackProject: config.fallbackProject,
+    fallbackRef: config.fallbackRef,
+    capabilities: { api: config.apiToken !== null, resumeVia: resumeViaOf(config) },
+  };
+}
+
+export function resumeViaOf(config: HealerConfig): 'create' | 'trigger' | null {
+  if (config.resumeVia === 'create') return config.apiToken ? 'create' : null;
+  if (config.resumeVia === 'trigger') return config.triggerToken ? 'trigger' : null;
+  return config.apiToken ? 'create' : config.triggerToken ? 'trigger' : null;
+}
+
+function fromFile(file: ConfigFile | null, path: string): Raw | undefined {
+  if (!file) return undefined;
+  let value: unknown = file.data;
+  for (const key of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value === undefined ? undefined : { source: 'file' as Source, name: `${file.path}: ${path}`, value };
+}
+
+function stageThresholds(env: Env, file: ConfigFile | null, sources: Record<string, string>): Record<string, number> {
+  const fileRaw = fromFile(file, 'stage_thresholds');
+  const envRaw = fromEnv(env, 'HEALER_STAGE_THRESHOLDS');
+  sources.stage_thresholds = [fileRaw && 'file', envRaw && 'env HEALER_STAGE_THRESHOLDS'].filter(Boolean).join(' + ') || 'default';
+  // Per stage: the environment's entries override the file's.
+  return { ...(fileRaw ? asStageThresholds(fileRaw) : {}), ...(envRaw ? asStageThresholds(envRaw) : {}) };
+}
+
+/** A token from its variable or its file (never both); registered with the redactor before anything else. */
+interface TokenContext {
+  env: Env;
+  file: ConfigFile | null;
+  cwd: string;
+  redactor: Redactor;
+  sources: Record<string, string>;
+}
+
+async function token(
+  { env, file, cwd, redactor, sources }: TokenContext,
+  variable: string,
+  fileVariable: string,
+  fileKey: string,
+  key: string,
+): Promise<string | null> {
+  const direct = env[variable];
+  redactor.add(direct);
+  const fileRaw = first(fromEnv(env, fileVariable), fromFile(file, fileKey));
+  if (direct && fileRaw) throw configError(`both ${variable} and ${fileRaw.name} are set`, `keep one of them`);
+  if (direct) {
+    sources[key] = `env ${variable}`;
+    return direct.trim();
+  }
+  if (!fileRaw) {
+    sources[key] = 'not set';
+    return null;
+  }
+  const path = resolve(fileRaw.source === 'file' ? file!.dir : cwd, String(fileRaw.value));
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw configError(`cannot read the token file ${path} named by ${fileRaw.name} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  redactor.add(text);
+  const value = text.trim();
+  redactor.add(value);
+  if (value === '') throw configError(`the token file ${path} named by ${fileRaw.name} is empty`);
+  sources[key] = `file ${path}`;
+  return value;
+}

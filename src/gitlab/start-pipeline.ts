@@ -1,0 +1,83 @@
+/**
+ * Starting the resumed pipeline without ever starting it twice.
+ *
+ * A create/trigger request that fails ambiguously (timeout, 5xx, connection lost after sending) may have created the
+ * pipeline. Before trying again, healer waits a little (the request may still be finishing inside GitLab), lists
+ * the ref's pipelines created since the attempt, and looks for one carrying our lineage variables
+ * (GET /projects/:id/pipelines/:pipeline_id/variables). Found: that is our pipeline. Not found: one more try.
+ * Without an API token nothing can be looked up, so the outcome is reported as unknown and nothing is resent.
+ */
+import type { PipelineFacts } from '../core/facts.js';
+import { carriesLineage } from '../core/lineage.js';
+import { formatTimestamp } from '../core/time.js';
+import { backoffDelay, DEFAULT_RETRY, realClock, type Clock } from './backoff.js';
+import type { GitLabClient } from './client.js';
+import { GitLabError, isGitLabError } from './errors.js';
+
+export interface StartRequest {
+  project: string;
+  ref: string;
+  variables: Record<string, string>;
+  via: 'create' | 'trigger';
+  /** The resumed pipeline's id: ours is newer. */
+  parentId: number;
+}
+
+export interface Started {
+  pipeline: PipelineFacts;
+  /** Found after an ambiguous failure instead of being created by the answer we read. */
+  recovered: boolean;
+}
+
+/** GitLab's clock and ours may disagree: look this far before the attempt. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_SENDS = 3;
+const MAX_LOOKUPS = 20;
+
+export async function startPipeline(
+  client: GitLabClient,
+  request: StartRequest,
+  { clock = realClock, log }: { clock?: Clock; log?: (message: string) => void } = {},
+): Promise<Started> {
+  const firstAttempt = clock.now();
+  for (let sends = 1; ; sends += 1) {
+    try {
+      const pipeline =
+        request.via === 'create'
+          ? await client.createPipeline(request.project, request.ref, request.variables)
+          : await client.triggerPipeline(request.project, request.ref, request.variables);
+      return { pipeline, recovered: false };
+    } catch (error) {
+      if (!isGitLabError(error) || !error.ambiguous) throw error;
+      if (!client.hasApiToken) {
+        throw new GitLabError('server', `${error.message}; the pipeline may or may not have been created, and without an API token healer cannot look`, {
+          status: error.status,
+          ambiguous: true,
+          hint: 'not resent, to avoid a duplicate: check the pipelines of the ref in GitLab (set GITLAB_TOKEN so healer can check by itself)',
+        });
+      }
+      const wait = backoffDelay(sends, error.retryAfterMs, DEFAULT_RETRY, clock.random);
+      log?.(`${error.message}; looking for the pipeline in ${wait} ms before deciding to resend`);
+      await clock.sleep(wait);
+      const found = await findLineagePipeline(client, request, firstAttempt);
+      if (found) return { pipeline: found, recovered: true };
+      if (sends >= MAX_SENDS) throw error;
+      log?.(`no pipeline carries our lineage variables; sending again (${sends + 1}/${MAX_SENDS})`);
+    }
+  }
+}
+
+/**
+ * The pipeline on `request.ref`, created since `sinceMs` (minus clock skew) and newer than the parent, whose
+ * variables are our lineage variables; null when there is none.
+ */
+export async function findLineagePipeline(client: GitLabClient, request: StartRequest, sinceMs: number): Promise<PipelineFacts | null> {
+  const createdAfter = formatTimestamp(sinceMs - CLOCK_SKEW_MS);
+  const recent = await client.listRefPipelines(request.project, request.ref, { createdAfter, perPage: 50 });
+  const newer = recent.filter((p) => p.id > request.parentId).slice(0, MAX_LOOKUPS);
+  for (const pipeline of newer) {
+    const variables = await client.getPipelineVariables(request.project, pipeline.id);
+    if (carriesLineage(variables, request.variables)) return pipeline;
+  }
+  return null;
+}
