@@ -1,0 +1,196 @@
+/**
+ * A fake GitLab REST API on 127.0.0.1 (random port) for tests and benchmarks: stateful (state.ts), answering in
+ * GitLab's documented shapes (entities.ts), with token checks, fault injection, a request log and extension points:
+ *
+ *   const fake = await FakeGitLab.start();
+ *   fake.state.addProject({ id: 42, apiTokens: ['t'], triggerTokens: ['tt'] });
+ *   fake.onPipelineCreated((pipeline, variables) => …);   // e.g. run it with gitlab-ci-local
+ *   fake.route('GET', /^\/api\/v4\/projects\/([^/]+)\/jobs\/(\d+)\/artifacts$/, (ctx) => …);
+ *   fake.fault({ method: 'POST', path: /\/pipeline$/, status: 502, after: true });   // 502 after creating
+ *   fake.requests  // every request, for assertions
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { registerGitLabRoutes } from './routes.js';
+import { FakeState, type FakePipeline, type FakeProject, type FakeVariable } from './state.js';
+
+export interface LoggedRequest {
+  method: string;
+  /** The raw request target: path and query string, exactly as sent. */
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RouteContext extends LoggedRequest {
+  /** Capture groups of the route's pattern. */
+  params: string[];
+  /** The body as JSON or as a form, whichever it is. */
+  fields: Record<string, unknown>;
+  fake: FakeGitLab;
+}
+
+export interface FakeResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (ctx: RouteContext) => FakeResponse | Promise<FakeResponse>;
+export type PipelineCreatedHook = (pipeline: FakePipeline, variables: FakeVariable[], project: FakeProject) => void | Promise<void>;
+
+export interface Fault {
+  method?: string;
+  path: RegExp;
+  /** Answer with this status instead of the route's (omit for a slow answer only). */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Run the real route first (its side effects happen), then answer with the fault: "502 after creating". */
+  after?: boolean;
+  /** Close the connection without an answer. */
+  reset?: boolean;
+  /** How many requests it applies to (default 1). */
+  times?: number;
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: RouteHandler;
+}
+
+export class FakeGitLab {
+  readonly state: FakeState;
+  readonly requests: LoggedRequest[] = [];
+  url = '';
+  private readonly server: http.Server;
+  private readonly routes: Route[] = [];
+  private readonly faults: Array<Fault & { left: number }> = [];
+  private readonly hooks: PipelineCreatedHook[] = [];
+  private readonly waiters: Array<{ match: (r: LoggedRequest) => boolean; resolve: (r: LoggedRequest) => void }> = [];
+
+  private constructor(now?: () => number) {
+    this.state = new FakeState(now);
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5000;
+    registerGitLabRoutes(this);
+  }
+
+  static async start({ now }: { now?: () => number } = {}): Promise<FakeGitLab> {
+    const fake = new FakeGitLab(now);
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Add (or override: later routes win) an endpoint. */
+  route(method: string, pattern: RegExp, handler: RouteHandler): void {
+    this.routes.unshift({ method, pattern, handler });
+  }
+
+  onPipelineCreated(hook: PipelineCreatedHook): void {
+    this.hooks.push(hook);
+  }
+
+  async pipelineCreated(pipeline: FakePipeline, project: FakeProject): Promise<void> {
+    for (const hook of this.hooks) await hook(pipeline, pipeline.variables, project);
+  }
+
+  fault(fault: Fault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /** Resolves with the first request (already logged or future) that matches. */
+  waitForRequest(match: (r: LoggedRequest) => boolean): Promise<LoggedRequest> {
+    const seen = this.requests.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  requestsTo(method: string, path: RegExp): LoggedRequest[] {
+    return this.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = new URL(req.url ?? '/', 'http://fake');
+    const logged: LoggedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      path: decodeURIComponent(target.pathname),
+      query: target.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
+    this.requests.push(logged);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.match(logged)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(logged);
+      }
+    }
+    const fault = this.faults.find((f) => f.left > 0 && (!f.method || f.method === logged.method) && f.path.test(target.pathname));
+    if (fault) fault.left -= 1;
+    try {
+      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault?.reset && !fault.after) return void req.socket.destroy();
+      let answer: FakeResponse | null = null;
+      if (!fault || fault.after || fault.status === undefined) answer = await this.dispatch(logged, target);
+      if (fault?.reset) return void req.socket.destroy();
+      if (fault && fault.status !== undefined) answer = { status: fault.status, body: fault.body ?? { message: `${fault.status} fault` }, headers: fault.headers };
+      send(res, answer!);
+    } catch (error) {
+      send(res, { status: 500, body: { message: `fake GitLab bug: ${(error as Error).message}` } });
+    }
+  }
+
+  private async dispatch(request: LoggedRequest, target: URL): Promise<FakeResponse> {
+    for (const route of this.routes) {
+      if (route.method !== request.method) continue;
+      const match = route.pattern.exec(target.pathname);
+      if (!match) continue;
+      const params = match.slice(1).map((p) => decodeURIComponent(p));
+      return route.handler({ ...request, params, fields: fieldsOf(request), fake: this });
+    }
+    return { status: 404, body: { error: '404 Not Found' } };
+  }
+}
+
+function fieldsOf(request: LoggedRequest): Record<string, unknown> {
+  const type = String(request.headers['content-type'] ?? '');
+  if (type.includes('application/json')) {
+    try {
+      return JSON.parse(request.body) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  // Form bodies: variables[KEY]=value become { variables: { KEY: value } }, as GitLab's Grape does.
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(request.body)) {
+    const nested = /^(\w+)\[([^\]]+)\]$/.exec(key);
+    if (nested) {
+      const bag = (out[nested[1]!] ??= {}) as Record<string, string>;
+      bag[nested[2]!] = value;
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function send(res: http.ServerResponse, answer: FakeResponse): void {
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null);
+  const type = typeof answer.body === 'string' ? 'text/plain' : 'application/json';
+  res.writeHead(answer.status, { 'content-type': type, ...answer.headers });
+  res.end(text);
+}
