@@ -126,7 +126,8 @@ export function decide(input: DecideInput): Decision {
   }
 
   const learned = facts?.jobs ? stageOrderFromJobs(facts.jobs) : [];
-  const stage = resumeStageOf(record, learned);
+  // An unsettled intent is completed as it was decided, so that its pipeline carries the same variables.
+  const stage = candidate.staleIntent?.stage ?? resumeStageOf(record, learned);
   if (stage === null) return skip('nothing_to_resume', 'every stage is done; nothing to resume', { notify: true });
 
   let cancel: ResumePlan['cancel'] = 'not_running';
@@ -156,6 +157,12 @@ export function decide(input: DecideInput): Decision {
 type Why = { kind: 'why'; cause: Cause; reason: string } | Skip;
 
 function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, notes: string[]): Why {
+  const intent = candidate.staleIntent;
+  if (intent) {
+    // The crashed healer decided with all the checks and may already have canceled the pipeline: finish its work.
+    const cause: Cause = intent.cause === 'infra_failure' || intent.cause === 'manual' ? intent.cause : 'stuck';
+    return { kind: 'why', cause, reason: `completing the unsettled resume intent of ${intent.at}${intent.reason ? ` (${intent.reason})` : ''}` };
+  }
   if (facts?.jobs) {
     const failed = facts.jobs.filter((job) => job.status === 'failed' && !job.allowFailure);
     const script = failed.find((job) => !policy.infraFailureReasons.includes(job.failureReason ?? 'unknown'));
@@ -178,9 +185,6 @@ function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, note
   }
   if (facts && facts.pipeline.status === 'failed') {
     notes.push('GitLab reports the pipeline failed without a failed job in its job list');
-  }
-  if (candidate.staleIntent) {
-    return { kind: 'why', cause: 'stuck', reason: `completing the unsettled resume intent of ${candidate.staleIntent.at}` };
   }
   return skip('running', 'running; last heartbeat within the threshold and no failed job', { listed: false });
 }

@@ -1,0 +1,127 @@
+/**
+ * Carrying out a resume, safely:
+ *   1. under the record's lock, re-read it and re-check the plan; write our intent (another healer reading it
+ *      backs off; a crash leaves it to be reconciled);
+ *   2. cancel the stuck pipeline (API token), so two pipelines never run the same stages; if that fails, stop;
+ *   3. create/trigger the new pipeline on the record's ref with the lineage variables (never sent twice);
+ *   4. under the lock again, settle the intent: triggered (pipeline id and url), failed, or still open when the
+ *      outcome is unknown.
+ * Every failure is returned as data; nothing here throws for one record's trouble.
+ */
+import type { AdoptPlan, ResumePlan } from '../core/decide.js';
+import type { Policy } from '../core/policy.js';
+import { addIntent, adoptIntent, recheck, settleIntent, type Outcome } from '../core/resume-record.js';
+import { formatTimestamp } from '../core/time.js';
+import { describeError } from '../errors.js';
+import type { Clock } from '../gitlab/backoff.js';
+import type { GitLabClient } from '../gitlab/client.js';
+import { isGitLabError } from '../gitlab/errors.js';
+import { startPipeline } from '../gitlab/start-pipeline.js';
+import type { FileStore } from '../store/file-store.js';
+
+export interface ActDeps {
+  store: FileStore;
+  client: GitLabClient;
+  policy: Policy;
+  via: 'create' | 'trigger';
+  /** host:pid:nonce of this healer, written into its intents. */
+  owner: string;
+  now: () => number;
+  clock?: Clock;
+  log?: (message: string) => void;
+}
+
+export interface ActResult {
+  status: 'triggered' | 'adopted' | 'failed' | 'unknown' | 'conflict';
+  pipeline: { id: number; url: string | null } | null;
+  /** true canceled first; false cancel failed; null not tried. */
+  canceled: boolean | null;
+  recovered: boolean;
+  error: string | null;
+  /** Errors after the pipeline started (the record could not be updated): reported, and reconciled next time. */
+  warnings: string[];
+}
+
+const result = (status: ActResult['status'], extra: Partial<ActResult> = {}): ActResult => ({
+  status,
+  pipeline: null,
+  canceled: null,
+  recovered: false,
+  error: null,
+  warnings: [],
+  ...extra,
+});
+
+const oneLine = (error: unknown) => (isGitLabError(error) && error.hint ? `${error.message} (${error.hint})` : describeError(error));
+
+export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false } = {}): Promise<ActResult> {
+  const at = formatTimestamp(deps.now());
+  let conflict: string | null = null;
+  try {
+    await deps.store.update(plan.pipelineId, (current) => {
+      if (current === null) {
+        conflict = 'the record disappeared';
+        return null;
+      }
+      conflict = recheck(current, plan, deps.now(), deps.policy, force);
+      return conflict === null ? addIntent(current, plan, { at, owner: deps.owner, via: deps.via }) : null;
+    });
+  } catch (error) {
+    return result('failed', { error: `could not write the resume intent: ${oneLine(error)}` });
+  }
+  if (conflict !== null) return result('conflict', { error: conflict });
+
+  let canceled: boolean | null = null;
+  if (plan.cancel === 'cancel') {
+    try {
+      await deps.client.cancelPipeline(plan.project, plan.pipelineId);
+      canceled = true;
+    } catch (error) {
+      const message = `not resumed: could not cancel pipeline ${plan.pipelineId} first: ${oneLine(error)}`;
+      return settle(plan, deps, { state: 'failed', error: message, canceled: false }, result('failed', { canceled: false, error: message }));
+    }
+  }
+
+  try {
+    const started = await startPipeline(
+      deps.client,
+      { project: plan.project, ref: plan.ref, variables: plan.variables, via: deps.via, parentId: plan.pipelineId },
+      { clock: deps.clock, log: deps.log },
+    );
+    const pipeline = { id: started.pipeline.id, url: started.pipeline.webUrl };
+    return settle(
+      plan,
+      deps,
+      { state: 'triggered', pipelineId: pipeline.id, url: pipeline.url, recovered: started.recovered, canceled },
+      result('triggered', { pipeline, canceled, recovered: started.recovered }),
+    );
+  } catch (error) {
+    const message = oneLine(error);
+    // An ambiguous failure that could not be checked: the intent stays open; the next scans reconcile it.
+    const unknown = isGitLabError(error) && error.ambiguous;
+    const outcome: Outcome = unknown ? { state: 'intent', error: message, canceled } : { state: 'failed', error: message, canceled };
+    return settle(plan, deps, outcome, result(unknown ? 'unknown' : 'failed', { canceled, error: message }));
+  }
+}
+
+async function settle(plan: ResumePlan, deps: ActDeps, outcome: Outcome, done: ActResult): Promise<ActResult> {
+  try {
+    await deps.store.update(plan.pipelineId, (current) => (current === null ? null : settleIntent(current, deps.owner, outcome, formatTimestamp(deps.now()))));
+  } catch (error) {
+    const what = outcome.state === 'triggered' ? `pipeline ${outcome.pipelineId} was started, but ` : '';
+    done.warnings.push(`${what}the record could not be updated (${oneLine(error)}); the next scan reconciles it`);
+  }
+  return done;
+}
+
+/** Record a pipeline that a crashed healer had started for its intent (found through GitLab). */
+export async function adopt(plan: AdoptPlan, deps: Pick<ActDeps, 'store' | 'now'>): Promise<ActResult> {
+  try {
+    await deps.store.update(plan.pipelineId, (current) =>
+      current === null ? null : adoptIntent(current, plan.intent, plan.pipeline.id, plan.pipeline.webUrl, formatTimestamp(deps.now())),
+    );
+    return result('adopted', { pipeline: { id: plan.pipeline.id, url: plan.pipeline.webUrl }, recovered: true });
+  } catch (error) {
+    return result('failed', { error: `could not record pipeline ${plan.pipeline.id} of an earlier intent: ${oneLine(error)}` });
+  }
+}

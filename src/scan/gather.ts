@@ -1,0 +1,57 @@
+/**
+ * What GitLab knows about a candidate: the pipeline, its jobs (only when the status leaves a resume possible), the
+ * newest pipelines of its ref (once per project and ref per scan), and, for an intent a crashed healer left, the
+ * pipeline it may have started. Only candidates are ever asked about.
+ */
+import type { Facts, PipelineFacts } from '../core/facts.js';
+import { lineageVariables } from '../core/lineage.js';
+import type { ProgressRecord } from '../core/record.js';
+import { parseTimestamp } from '../core/time.js';
+import type { Candidate } from '../core/triage.js';
+import type { GitLabClient } from '../gitlab/client.js';
+import { findLineagePipeline } from '../gitlab/start-pipeline.js';
+
+/** Statuses after which nothing else matters to the decision: no need to list jobs. */
+const FINAL_FOR_US = new Set(['success', 'skipped', 'manual', 'scheduled']);
+
+export class RefPipelines {
+  private readonly cache = new Map<string, Promise<PipelineFacts[]>>();
+
+  constructor(private readonly client: GitLabClient) {}
+
+  /** One request per project and ref per scan, however many of its pipelines are candidates. */
+  get(project: string, ref: string): Promise<PipelineFacts[]> {
+    const key = `${project}\u0000${ref}`;
+    let list = this.cache.get(key);
+    if (!list) {
+      list = this.client.listRefPipelines(project, ref, { perPage: 20 });
+      // A failed lookup is not cached: the next candidate of the ref tries again.
+      list.catch(() => this.cache.delete(key));
+      this.cache.set(key, list);
+    }
+    return list;
+  }
+}
+
+export async function gatherFacts(
+  client: GitLabClient,
+  record: ProgressRecord,
+  candidate: Candidate,
+  { refs, supersededCheck }: { refs: RefPipelines; supersededCheck: boolean },
+): Promise<Facts> {
+  const id = record.pipeline.id;
+  const pipeline = await client.getPipeline(candidate.project, id);
+  const facts: Facts = { pipeline, jobs: null, refPipelines: null };
+  const intent = candidate.staleIntent;
+  if (intent) {
+    const variables = lineageVariables(record, intent.stage, intent.attempt ?? 1);
+    const ref = typeof intent.ref === 'string' ? intent.ref : candidate.ref;
+    const since = parseTimestamp(intent.at);
+    facts.startedByIntent = await findLineagePipeline(client, { project: candidate.project, ref, variables, via: 'create', parentId: id }, since);
+    if (facts.startedByIntent) return facts;
+  }
+  if (FINAL_FOR_US.has(pipeline.status) || ((pipeline.status === 'canceled' || pipeline.status === 'canceling') && !intent)) return facts;
+  facts.jobs = await client.listPipelineJobs(candidate.project, id);
+  if (supersededCheck) facts.refPipelines = await refs.get(candidate.project, candidate.ref);
+  return facts;
+}

@@ -1,0 +1,33 @@
+/**
+ * The byte-level pre-filter of a scan: a record is parsed only when its bytes could hold something to act on.
+ * Anything a resume can start from is spelled in the record as a JSON string: an "in_progress" or "failed" status,
+ * an unsettled "intent". With an API token a recent record is parsed too (a pipeline between stages may have a job
+ * that failed on its runner before it recorded anything; only GitLab knows). A false positive costs one parse;
+ * there are no false negatives for healer's own records, which always spell these values the same way.
+ */
+import type { Policy } from '../core/policy.js';
+import { parseTimestamp } from '../core/time.js';
+
+const NEEDLES = ['"in_progress"', '"failed"', '"intent"'].map((s) => Buffer.from(s));
+const CREATED = Buffer.from('"created"');
+
+export function worthParsing(now: number, policy: Policy): (bytes: Buffer) => boolean {
+  return (bytes) => {
+    for (const needle of NEEDLES) if (bytes.indexOf(needle) >= 0) return true;
+    if (!policy.capabilities.api) return false;
+    const created = createdAt(bytes);
+    return created !== null && now - created <= policy.maxAgeMs;
+  };
+}
+
+/** The top-level "created" timestamp of a record written by healer ("created": "2026-12-04T09:15:12Z"). */
+function createdAt(bytes: Buffer): number | null {
+  const at = bytes.lastIndexOf(CREATED);
+  if (at < 0) return null;
+  const open = bytes.indexOf(0x22, at + CREATED.length); // the value's opening quote
+  if (open < 0 || open > at + CREATED.length + 4) return null;
+  const close = bytes.indexOf(0x22, open + 1);
+  if (close < 0 || close - open > 40) return null;
+  const ms = parseTimestamp(bytes.toString('latin1', open + 1, close));
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,0 +1,156 @@
+/**
+ * Reading every record of a large state folder, fast and with bounded memory: the folder is streamed (opendir),
+ * records are read without locks (writers rename whole files into place), and a cheap byte-level pre-filter decides
+ * which records are worth parsing at all, so a finished pipeline costs one small read and no JSON.parse.
+ *
+ * Reads are synchronous in small batches on a local disk (several times faster than the thread pool for small
+ * files), yielding to the event loop between batches so GitLab requests progress. When the folder turns out to be
+ * slow (a network mount: over 2 ms per file), reading switches to asynchronous reads with bounded concurrency.
+ */
+import { close, closeSync, fstatSync, open, openSync, read, readSync } from 'node:fs';
+import { opendir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RECORD_FILE } from './file-store.js';
+
+export type ReadMode = 'auto' | 'sync' | 'async';
+
+export type RecordRead =
+  | { kind: 'idle'; pipelineId: number; path: string }
+  | { kind: 'text'; pipelineId: number; path: string; text: string }
+  | { kind: 'error'; pipelineId: number; path: string; message: string };
+
+export interface ReaderOptions {
+  mode?: ReadMode;
+  /** True when the record's bytes may hold something to act on; false counts it as idle without parsing. */
+  worthParsing: (bytes: Buffer) => boolean;
+  batchSize?: number;
+  concurrency?: number;
+}
+
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+const ID = /^[1-9][0-9]{0,15}$/;
+const SLOW_FILE_MS = 2;
+
+export async function* readRecords(stateDir: string, options: ReaderOptions): AsyncGenerator<RecordRead> {
+  const batchSize = options.batchSize ?? 64;
+  let mode: ReadMode = options.mode ?? 'auto';
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  const dir = await opendir(stateDir, { bufferSize: 256 });
+  let batch: string[] = [];
+  const flush = async function* (names: string[]): AsyncGenerator<RecordRead> {
+    if (mode === 'async') {
+      yield* await readAsync(stateDir, names, options);
+      return;
+    }
+    const started = performance.now();
+    for (const name of names) yield settle(name, join(stateDir, name, RECORD_FILE), () => readWholeSync(join(stateDir, name, RECORD_FILE), buffer), options);
+    if (mode === 'auto' && (performance.now() - started) / names.length > SLOW_FILE_MS) mode = 'async';
+    // Let answers from GitLab and timers run between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  for await (const entry of dir) {
+    if (!ID.test(entry.name)) continue;
+    batch.push(entry.name);
+    if (batch.length >= batchSize) {
+      yield* flush(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield* flush(batch);
+}
+
+type Bytes = Buffer | null | { error: string };
+
+function settle(name: string, path: string, load: () => Bytes, options: ReaderOptions): RecordRead {
+  const pipelineId = Number(name);
+  let bytes: Bytes;
+  try {
+    bytes = load();
+  } catch (error) {
+    bytes = { error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+  }
+  return classify(pipelineId, path, bytes, options);
+}
+
+function classify(pipelineId: number, path: string, bytes: Bytes, options: ReaderOptions): RecordRead {
+  if (bytes === null) return { kind: 'idle', pipelineId, path }; // a folder without a record (yet)
+  if (!Buffer.isBuffer(bytes)) return { kind: 'error', pipelineId, path, message: `cannot be read (${bytes.error})` };
+  // A record cut short (or not JSON at all) is always parsed, so that it is reported rather than skipped.
+  if (looksWhole(bytes) && !options.worthParsing(bytes)) return { kind: 'idle', pipelineId, path };
+  return { kind: 'text', pipelineId, path, text: bytes.toString('utf8') };
+}
+
+function looksWhole(bytes: Buffer): boolean {
+  let start = 0;
+  let end = bytes.length - 1;
+  while (start <= end && bytes[start]! <= 0x20) start += 1;
+  while (end >= start && bytes[end]! <= 0x20) end -= 1;
+  return bytes[start] === 0x7b && bytes[end] === 0x7d; // { … }
+}
+
+/** The file's bytes (a view into `buffer` when small), null when there is no record file. */
+function readWholeSync(path: string, buffer: Buffer): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw error;
+  }
+  try {
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    if (n < buffer.length) return buffer.subarray(0, n);
+    const size = fstatSync(fd).size;
+    if (size > MAX_RECORD_BYTES) throw Object.assign(new Error('too large'), { code: `larger than ${MAX_RECORD_BYTES} bytes` });
+    const whole = Buffer.allocUnsafe(size);
+    const m = readSync(fd, whole, 0, size, 0);
+    return whole.subarray(0, m);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The same for a slow (network) folder: up to `concurrency` files in flight on the thread pool. */
+async function readAsync(stateDir: string, names: string[], options: ReaderOptions): Promise<RecordRead[]> {
+  const results: RecordRead[] = new Array(names.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const index = next++;
+      const name = names[index]!;
+      const path = join(stateDir, name, RECORD_FILE);
+      let bytes: Bytes;
+      try {
+        bytes = await readWholeAsync(path);
+      } catch (error) {
+        bytes = { error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+      }
+      results[index] = classify(Number(name), path, bytes, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, names.length) }, worker));
+  return results;
+}
+
+function readWholeAsync(path: string): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (openError, fd) => {
+      if (openError) return openError.code === 'ENOENT' || openError.code === 'ENOTDIR' ? resolve(null) : reject(openError);
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const step = () => {
+        const chunk = Buffer.allocUnsafe(64 * 1024);
+        read(fd, chunk, 0, chunk.length, total, (readError, n) => {
+          if (readError || n === 0 || total + n > MAX_RECORD_BYTES) {
+            return close(fd, () => (readError ? reject(readError) : total + n > MAX_RECORD_BYTES ? reject(Object.assign(new Error('too large'), { code: 'too large' })) : resolve(Buffer.concat(chunks, total))));
+          }
+          chunks.push(chunk.subarray(0, n));
+          total += n;
+          step();
+        });
+      };
+      step();
+    });
+  });
+}
