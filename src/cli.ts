@@ -10,6 +10,7 @@ import { registerStage } from './wiring/stage.js';
 import { registerRun } from './wiring/run.js';
 import { registerDemo } from './wiring/demo.js';
 import { registerScan } from './wiring/scan.js';
+import { registerResume } from './wiring/resume.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,6 +38,7 @@ Environment: NO_COLOR disables colours. Documentation: README.md.`,
   registerStage(program);
   registerRun(program);
   registerScan(program);
+  registerResume(program);
   registerDemo(program);
   return program;
 }

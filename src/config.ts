@@ -56,6 +56,8 @@ export interface HealerConfig {
   concurrency: number;
   resumeVia: ResumeVia;
   readMode: 'auto' | 'sync' | 'async';
+  /** First backoff wait before retrying a read (doubles each time, with jitter). */
+  retryBaseMs: number;
   /** Where each setting came from, for --verbose. */
   sources: Record<string, string>;
 }
@@ -107,6 +109,7 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
   const concurrencyRaw = note('concurrency', first(fromEnv(env, 'HEALER_CONCURRENCY'), f('gitlab.concurrency')));
   const viaRaw = note('resume_via', first(fromEnv(env, 'HEALER_RESUME_VIA'), f('gitlab.resume_via')));
   const readRaw = note('read_mode', first(fromEnv(env, 'HEALER_SCAN_READ')));
+  const retryRaw = note('retry_base', first(fromEnv(env, 'HEALER_RETRY_BASE')));
 
   const minutes = (raw: Raw) => (/_MINUTES$/.test(raw.name) ? 'm' : 's');
   const config: HealerConfig = {
@@ -129,6 +132,7 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
     concurrency: concurrencyRaw ? asInteger(concurrencyRaw, 1, 64) : 8,
     resumeVia: viaRaw ? asChoice(viaRaw, ['auto', 'create', 'trigger'] as const) : 'auto',
     readMode: readRaw ? asChoice(readRaw, ['auto', 'sync', 'async'] as const) : 'auto',
+    retryBaseMs: retryRaw ? asDuration(retryRaw, 's', { min: 1 }) : 500,
     sources,
   };
   if (config.intentTimeoutMs < 2 * config.requestTimeoutMs) {

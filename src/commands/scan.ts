@@ -106,6 +106,7 @@ export function gitlabClient(config: HealerConfig, deadline: number | null, out:
     requestTimeoutMs: config.requestTimeoutMs,
     deadline,
     maxSockets: config.concurrency,
+    retry: { baseMs: config.retryBaseMs },
     userAgent: 'healer',
     log: (message) => out.debug(message),
   });

@@ -55,7 +55,7 @@ export class GitLabClient {
   private readonly options: ClientOptions;
   private readonly transport: Transport;
   private readonly clock: Clock;
-  private readonly retry: RetryPolicy;
+  readonly retry: RetryPolicy;
 
   constructor(options: ClientOptions) {
     this.options = options;

@@ -10,7 +10,7 @@
 import type { PipelineFacts } from '../core/facts.js';
 import { carriesLineage } from '../core/lineage.js';
 import { formatTimestamp } from '../core/time.js';
-import { backoffDelay, DEFAULT_RETRY, realClock, type Clock } from './backoff.js';
+import { backoffDelay, realClock, type Clock } from './backoff.js';
 import type { GitLabClient } from './client.js';
 import { GitLabError, isGitLabError } from './errors.js';
 
@@ -56,7 +56,7 @@ export async function startPipeline(
           hint: 'not resent, to avoid a duplicate: check the pipelines of the ref in GitLab (set GITLAB_TOKEN so healer can check by itself)',
         });
       }
-      const wait = backoffDelay(sends, error.retryAfterMs, DEFAULT_RETRY, clock.random);
+      const wait = backoffDelay(sends, error.retryAfterMs, client.retry, clock.random);
       log?.(`${error.message}; looking for the pipeline in ${wait} ms before deciding to resend`);
       await clock.sleep(wait);
       const found = await findLineagePipeline(client, request, firstAttempt);

@@ -71,6 +71,17 @@ export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false 
   }
   if (conflict !== null) return result('conflict', { error: conflict });
 
+  const { outcome, done } = await cancelAndStart(plan, deps);
+  return settle(plan, deps, outcome, done);
+}
+
+/** `healer resume` of a pipeline that has no record: the same steps, with nothing to write. */
+export async function carryOutWithoutRecord(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): Promise<ActResult> {
+  return (await cancelAndStart(plan, deps)).done;
+}
+
+/** Cancel first (when planned; a failed cancel stops the resume), then start the new pipeline. */
+async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): Promise<{ outcome: Outcome; done: ActResult }> {
   let canceled: boolean | null = null;
   if (plan.cancel === 'cancel') {
     try {
@@ -78,10 +89,9 @@ export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false 
       canceled = true;
     } catch (error) {
       const message = `not resumed: could not cancel pipeline ${plan.pipelineId} first: ${oneLine(error)}`;
-      return settle(plan, deps, { state: 'failed', error: message, canceled: false }, result('failed', { canceled: false, error: message }));
+      return { outcome: { state: 'failed', error: message, canceled: false }, done: result('failed', { canceled: false, error: message }) };
     }
   }
-
   try {
     const started = await startPipeline(
       deps.client,
@@ -89,18 +99,16 @@ export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false 
       { clock: deps.clock, log: deps.log },
     );
     const pipeline = { id: started.pipeline.id, url: started.pipeline.webUrl };
-    return settle(
-      plan,
-      deps,
-      { state: 'triggered', pipelineId: pipeline.id, url: pipeline.url, recovered: started.recovered, canceled },
-      result('triggered', { pipeline, canceled, recovered: started.recovered }),
-    );
+    return {
+      outcome: { state: 'triggered', pipelineId: pipeline.id, url: pipeline.url, recovered: started.recovered, canceled },
+      done: result('triggered', { pipeline, canceled, recovered: started.recovered }),
+    };
   } catch (error) {
     const message = oneLine(error);
     // An ambiguous failure that could not be checked: the intent stays open; the next scans reconcile it.
     const unknown = isGitLabError(error) && error.ambiguous;
     const outcome: Outcome = unknown ? { state: 'intent', error: message, canceled } : { state: 'failed', error: message, canceled };
-    return settle(plan, deps, outcome, result(unknown ? 'unknown' : 'failed', { canceled, error: message }));
+    return { outcome, done: result(unknown ? 'unknown' : 'failed', { canceled, error: message }) };
   }
 }
 

@@ -48,7 +48,7 @@ export interface Fault {
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
-  /** Wait this long before answering. */
+  /** Wait this long before handling the request (with `after`: after handling it, before answering). */
   delayMs?: number;
   /** Run the real route first (its side effects happen), then answer with the fault: "502 after creating". */
   after?: boolean;
@@ -143,10 +143,12 @@ export class FakeGitLab {
     const fault = this.faults.find((f) => f.left > 0 && (!f.method || f.method === logged.method) && f.path.test(target.pathname));
     if (fault) fault.left -= 1;
     try {
-      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      const delay = () => new Promise((resolve) => setTimeout(resolve, fault?.delayMs ?? 0));
+      if (fault?.delayMs && !fault.after) await delay();
       if (fault?.reset && !fault.after) return void req.socket.destroy();
       let answer: FakeResponse | null = null;
       if (!fault || fault.after || fault.status === undefined) answer = await this.dispatch(logged, target);
+      if (fault?.delayMs && fault.after) await delay();
       if (fault?.reset) return void req.socket.destroy();
       if (fault && fault.status !== undefined) answer = { status: fault.status, body: fault.body ?? { message: `${fault.status} fault` }, headers: fault.headers };
       send(res, answer!);

@@ -1,0 +1,98 @@
+/**
+ * `healer resume --pipeline ID [--from-stage S] [--ref R] [--project P] [--dry-run] [--force]`: resume one pipeline
+ * by hand, with the same safety as the watchdog (intent under the record's lock, cancel first, never started twice)
+ * and the same lineage limit unless --force. Works without a record when stage, ref and project are given.
+ */
+import { loadConfig, policyOf, type ConfigFlags } from '../config.js';
+import { planManualResume, type ManualFacts } from '../core/manual.js';
+import { openIntent } from '../core/lineage.js';
+import { checkPipelineId, checkStageName } from '../core/names.js';
+import { parseTimestamp } from '../core/time.js';
+import { HealerError, usageError } from '../errors.js';
+import { findLineagePipeline } from '../gitlab/start-pipeline.js';
+import type { Output } from '../output.js';
+import type { Redactor } from '../redact.js';
+import { carryOut, carryOutWithoutRecord } from '../scan/act.js';
+import { describeAction } from '../scan/render.js';
+import { actedAction, actionFailed, plannedAction } from '../scan/report.js';
+import { FileStore } from '../store/file-store.js';
+import { explain, gitlabClient, noToken, ownerId } from './scan.js';
+
+export interface ResumeOptions extends ConfigFlags {
+  pipeline?: string;
+  fromStage?: string;
+  ref?: string;
+  project?: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export interface ResumeDeps {
+  env: Record<string, string | undefined>;
+  out: Output;
+  now: () => number;
+  cwd: string;
+  redactor: Redactor;
+}
+
+export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps): Promise<number> {
+  const { out } = deps;
+  if (options.pipeline === undefined) throw usageError('no pipeline given', 'usage: healer resume --pipeline ID [--from-stage STAGE] [--ref REF] [--project ID]');
+  const id = checkPipelineId(options.pipeline);
+  if (!id.ok) throw usageError(id.reason);
+  if (options.fromStage !== undefined) {
+    const stage = checkStageName(options.fromStage);
+    if (!stage.ok) throw usageError(stage.reason);
+  }
+  if (options.ref !== undefined && (options.ref.trim() === '' || /[\u0000-\u001f\u007f]/.test(options.ref))) throw usageError(`--ref ${JSON.stringify(options.ref)} is not a ref name`);
+  const config = await loadConfig(options, deps.env, { cwd: deps.cwd, redactor: deps.redactor });
+  const policy = policyOf(config);
+  const dryRun = options.dryRun === true;
+  if (!dryRun && policy.capabilities.resumeVia === null) throw noToken(config);
+  explain(config, out);
+
+  const store = new FileStore(config.stateDir);
+  const loaded = await store.read(id.value);
+  const record = loaded?.record ?? null;
+  if (!record) out.debug(`no record of pipeline ${id.value} in ${config.stateDir}`);
+  const client = gitlabClient(config, deps.now() + config.scanTimeoutMs, out);
+  try {
+    const facts: ManualFacts = { pipeline: null, jobs: null, variables: null, startedByIntent: null };
+    const project = options.project ?? (record?.project?.id != null ? String(record.project.id) : record?.project?.path ?? config.fallbackProject);
+    if (client && policy.capabilities.api && project) {
+      facts.pipeline = await client.getPipeline(project, id.value);
+      if (record && !options.fromStage) facts.jobs = await client.listPipelineJobs(project, id.value);
+      if (!record) facts.variables = await client.getPipelineVariables(project, id.value);
+      const intent = record ? openIntent(record) : null;
+      if (intent && record) {
+        const ref = typeof intent.ref === 'string' ? intent.ref : (record.pipeline.ref ?? '');
+        const variables = { RESUME_STAGE: intent.stage, HEALER_ROOT_PIPELINE_ID: String(record.lineage?.root_pipeline_id ?? id.value), HEALER_PARENT_PIPELINE_ID: String(id.value), HEALER_ATTEMPT: String(intent.attempt ?? 1) };
+        facts.startedByIntent = await findLineagePipeline(client, { project, ref, variables, via: 'create', parentId: id.value }, parseTimestamp(intent.at));
+      }
+    }
+    const plan = planManualResume(
+      { pipelineId: id.value, fromStage: options.fromStage, ref: options.ref, project: options.project, force: options.force === true },
+      record,
+      facts,
+      deps.now(),
+      policy,
+    );
+    if (plan.kind !== 'resume') throw new HealerError(plan.kind === 'usage' ? 'usage' : 'action', plan.message, { hint: plan.hint });
+    let entry = plannedAction(plan);
+    if (!dryRun && client) {
+      const via = policy.capabilities.resumeVia ?? 'trigger';
+      const actDeps = { client, policy, via, owner: ownerId(), now: deps.now, log: (m: string) => out.debug(m) };
+      const outcome = record ? await carryOut(plan, { ...actDeps, store }, { force: options.force === true }) : await carryOutWithoutRecord(plan, actDeps);
+      if (outcome.status === 'conflict') throw new HealerError('action', `not resumed: ${outcome.error}`);
+      entry = actedAction(entry, outcome);
+    }
+    if (out.json) out.data({ ok: !actionFailed(entry), dry_run: dryRun, record: loaded?.path ?? null, action: entry });
+    else {
+      out.line(`healer: ${describeAction(entry, dryRun)}`);
+      for (const note of entry.notes) out.line(`healer:   note: ${note}`);
+    }
+    return actionFailed(entry) ? 1 : 0;
+  } finally {
+    client?.close();
+  }
+}
