@@ -22,6 +22,8 @@ export interface LoggedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** What the fake answered (set once it has answered). */
+  response?: { status: number; body: unknown };
 }
 
 export interface RouteContext extends LoggedRequest {
@@ -110,6 +112,10 @@ export class FakeGitLab {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Resolves with the first request (already logged or future) that matches. */
   waitForRequest(match: (r: LoggedRequest) => boolean): Promise<LoggedRequest> {
     const seen = this.requests.find(match);
@@ -151,6 +157,8 @@ export class FakeGitLab {
       if (fault?.delayMs && fault.after) await delay();
       if (fault?.reset) return void req.socket.destroy();
       if (fault && fault.status !== undefined) answer = { status: fault.status, body: fault.body ?? { message: `${fault.status} fault` }, headers: fault.headers };
+      // As the client sees it (undefined fields dropped).
+      logged.response = { status: answer!.status, body: typeof answer!.body === 'string' ? answer!.body : JSON.parse(JSON.stringify(answer!.body ?? null)) };
       send(res, answer!);
     } catch (error) {
       send(res, { status: 500, body: { message: `fake GitLab bug: ${(error as Error).message}` } });
