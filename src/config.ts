@@ -65,6 +65,9 @@ export interface HealerConfig {
 type Env = Record<string, string | undefined>;
 
 export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }: { cwd: string; redactor: Redactor }): Promise<HealerConfig> {
+  // Registered before anything can fail and print: the values are only known to be secrets here.
+  redactor.add(env.GITLAB_TOKEN);
+  redactor.add(env.GITLAB_TRIGGER_TOKEN);
   const file = await loadConfigFile(flags.config, env, cwd);
   const sources: Record<string, string> = {};
   const f = (path: string): Raw | undefined => fromFile(file, path);
@@ -82,8 +85,13 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
   );
   const gitlabUrl = normalizeServerUrl(String(urlRaw?.value ?? 'https://gitlab.com'));
   if (gitlabUrl === null) {
-    throw configError(`${urlRaw?.name ?? 'GITLAB_URL'}=${JSON.stringify(urlRaw?.value)} is not an http(s) URL of a GitLab server`, 'e.g. GITLAB_URL=https://gitlab.example.com');
+    const name = urlRaw?.name ?? 'GITLAB_URL';
+    const value = String(urlRaw?.value ?? '');
+    // A URL with user:password@ holds a secret: never echo it.
+    if (value.includes('@')) throw configError(`${name} must not contain credentials (user:password@)`, 'put the token in GITLAB_TOKEN or GITLAB_TOKEN_FILE');
+    throw configError(`${name}=${JSON.stringify(value)} is not an http(s) URL of a GitLab server`, 'e.g. GITLAB_URL=https://gitlab.example.com');
   }
+
 
   const tokens = { env, file, cwd, redactor, sources };
   const apiToken = await token(tokens, 'GITLAB_TOKEN', 'GITLAB_TOKEN_FILE', 'gitlab.token_file', 'api_token');

@@ -53,6 +53,7 @@ export async function runScanCommand(options: ScanOptions, deps: ScanCommandDeps
       tokens: { api: config.apiToken !== null, trigger: config.triggerToken !== null },
       progress: interactive ? (c) => out.progress(`healer scan: ${c.records} records read, ${c.candidates} candidates`) : undefined,
       log: (message) => out.debug(message),
+      redact: (text) => deps.redactor.redact(text),
     });
     if (interactive) out.progressDone();
     render(report, out);

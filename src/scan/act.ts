@@ -29,6 +29,8 @@ export interface ActDeps {
   now: () => number;
   clock?: Clock;
   log?: (message: string) => void;
+  /** Applied to every text written into a record: GitLab may echo a token back in an error. */
+  redact?: (text: string) => string;
 }
 
 export interface ActResult {
@@ -112,7 +114,8 @@ async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): P
   }
 }
 
-async function settle(plan: ResumePlan, deps: ActDeps, outcome: Outcome, done: ActResult): Promise<ActResult> {
+async function settle(plan: ResumePlan, deps: ActDeps, given: Outcome, done: ActResult): Promise<ActResult> {
+  const outcome: Outcome = given.state === 'triggered' || !deps.redact ? given : { ...given, error: deps.redact(given.error) };
   try {
     await deps.store.update(plan.pipelineId, (current) => (current === null ? null : settleIntent(current, deps.owner, outcome, formatTimestamp(deps.now()))));
   } catch (error) {

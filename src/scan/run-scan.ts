@@ -37,6 +37,7 @@ export interface ScanDeps {
   /** Called now and then with the running counts (terminal progress). */
   progress?: (counts: ScanReport['counts']) => void;
   log?: (message: string) => void;
+  redact?: (text: string) => string;
 }
 
 export async function runScan(deps: ScanDeps): Promise<ScanReport> {
@@ -72,7 +73,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
     const outcome =
       decision.kind === 'adopt'
         ? await adopt(decision, deps)
-        : await carryOut(decision, { store: deps.store, client: deps.client, policy: deps.policy, via, owner: deps.owner, now: deps.now, log: deps.log });
+        : await carryOut(decision, { store: deps.store, client: deps.client, policy: deps.policy, via, owner: deps.owner, now: deps.now, log: deps.log, redact: deps.redact });
     if (outcome.status === 'conflict') {
       return void report.skipped.push({ pipeline_id: id, code: 'resume_in_progress', reason: outcome.error ?? 'taken by another healer', notify: false });
     }

@@ -49,6 +49,7 @@ export interface Fault {
   /** Answer with this status instead of the route's (omit for a slow answer only). */
   status?: number;
   headers?: Record<string, string>;
+  /** The answer's body, or a function of the request (e.g. a proxy that echoes a header back). */
   body?: unknown;
   /** Wait this long before handling the request (with `after`: after handling it, before answering). */
   delayMs?: number;
@@ -116,9 +117,9 @@ export class FakeGitLab {
     this.faults.length = 0;
   }
 
-  /** Resolves with the first request (already logged or future) that matches. */
-  waitForRequest(match: (r: LoggedRequest) => boolean): Promise<LoggedRequest> {
-    const seen = this.requests.find(match);
+  /** Resolves with the first matching request from index `from` of the log on (default: only requests yet to come). */
+  waitForRequest(match: (r: LoggedRequest) => boolean, from = this.requests.length): Promise<LoggedRequest> {
+    const seen = this.requests.slice(from).find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve) => this.waiters.push({ match, resolve }));
   }
@@ -149,14 +150,17 @@ export class FakeGitLab {
     const fault = this.faults.find((f) => f.left > 0 && (!f.method || f.method === logged.method) && f.path.test(target.pathname));
     if (fault) fault.left -= 1;
     try {
-      const delay = () => new Promise((resolve) => setTimeout(resolve, fault?.delayMs ?? 0));
+      const delay = () => new Promise((resolve) => setTimeout(resolve, fault?.delayMs ?? 0).unref());
       if (fault?.delayMs && !fault.after) await delay();
       if (fault?.reset && !fault.after) return void req.socket.destroy();
       let answer: FakeResponse | null = null;
       if (!fault || fault.after || fault.status === undefined) answer = await this.dispatch(logged, target);
       if (fault?.delayMs && fault.after) await delay();
       if (fault?.reset) return void req.socket.destroy();
-      if (fault && fault.status !== undefined) answer = { status: fault.status, body: fault.body ?? { message: `${fault.status} fault` }, headers: fault.headers };
+      if (fault && fault.status !== undefined) {
+        const body = typeof fault.body === 'function' ? (fault.body as (r: LoggedRequest) => unknown)(logged) : fault.body;
+        answer = { status: fault.status, body: body ?? { message: `${fault.status} fault` }, headers: fault.headers };
+      }
       // As the client sees it (undefined fields dropped).
       logged.response = { status: answer!.status, body: typeof answer!.body === 'string' ? answer!.body : JSON.parse(JSON.stringify(answer!.body ?? null)) };
       send(res, answer!);
