@@ -38,9 +38,10 @@ export function recheck(record: ProgressRecord, plan: ResumePlan, now: number, p
     if (!(age >= policy.intentTimeoutMs)) return `another healer${intent.owner ? ` (${String(intent.owner)})` : ''} is resuming it since ${intent.at}`;
     return `an unsettled resume intent of ${intent.at} appeared; it is reconciled on the next scan`;
   }
-  if (plan.cause === 'stuck' && !plan.replacesIntent) {
+  if (plan.cause === 'stuck' && !plan.replacesIntent && !force) {
     const again = triage(record, now, policy);
-    if (again.kind === 'candidate' && again.stale.length === 0) return 'its heartbeat came back; no longer stuck';
+    if (again.kind === 'skip') return `no longer a candidate: ${again.reason}`;
+    if (again.stale.length === 0) return 'its heartbeat came back; no longer stuck';
   }
   return null;
 }
