@@ -1,7 +1,7 @@
 /**
- * What GitLab knows about a candidate: the pipeline, its jobs (only when the status leaves a resume possible), the
- * newest pipelines of its ref (once per project and ref per scan), and, for an intent a crashed healer left, the
- * pipeline it may have started. Only candidates are ever asked about.
+ * What GitLab knows about a candidate: the pipeline, its jobs, the newest pipelines of its ref (once per project and
+ * ref per scan), and, for an intent a crashed healer left, the pipeline it may have started. Only candidates are
+ * ever asked about.
  */
 import type { Facts, PipelineFacts } from '../core/facts.js';
 import { lineageVariables } from '../core/lineage.js';
@@ -10,9 +10,6 @@ import { parseTimestamp } from '../core/time.js';
 import type { Candidate } from '../core/triage.js';
 import type { GitLabClient } from '../gitlab/client.js';
 import { findLineagePipeline } from '../gitlab/start-pipeline.js';
-
-/** Statuses after which nothing else matters to the decision: no need to list jobs. */
-const FINAL_FOR_US = new Set(['success', 'skipped', 'manual', 'scheduled']);
 
 export class RefPipelines {
   private readonly cache = new Map<string, Promise<PipelineFacts[]>>();
@@ -40,18 +37,23 @@ export async function gatherFacts(
   { refs, supersededCheck }: { refs: RefPipelines; supersededCheck: boolean },
 ): Promise<Facts> {
   const id = record.pipeline.id;
-  const pipeline = await client.getPipeline(candidate.project, id);
-  const facts: Facts = { pipeline, jobs: null, refPipelines: null };
   const intent = candidate.staleIntent;
   if (intent) {
+    // A crashed healer's pipeline may exist: look for it before anything else.
     const variables = lineageVariables(record, intent.stage, intent.attempt ?? 1);
     const ref = typeof intent.ref === 'string' ? intent.ref : candidate.ref;
-    const since = parseTimestamp(intent.at);
-    facts.startedByIntent = await findLineagePipeline(client, { project: candidate.project, ref, variables, via: 'create', parentId: id }, since);
-    if (facts.startedByIntent) return facts;
+    const [pipeline, startedByIntent] = await Promise.all([
+      client.getPipeline(candidate.project, id),
+      findLineagePipeline(client, { project: candidate.project, ref, variables, via: 'create', parentId: id }, parseTimestamp(intent.at)),
+    ]);
+    if (startedByIntent) return { pipeline, jobs: null, refPipelines: null, startedByIntent };
   }
-  if (FINAL_FOR_US.has(pipeline.status) || ((pipeline.status === 'canceled' || pipeline.status === 'canceling') && !intent)) return facts;
-  facts.jobs = await client.listPipelineJobs(candidate.project, id);
-  if (supersededCheck) facts.refPipelines = await refs.get(candidate.project, candidate.ref);
+  // The three reads are independent: ask them at once (most candidates need all three).
+  const [pipeline, jobs, refPipelines] = await Promise.all([
+    client.getPipeline(candidate.project, id),
+    client.listPipelineJobs(candidate.project, id),
+    supersededCheck ? refs.get(candidate.project, candidate.ref) : Promise.resolve(null),
+  ]);
+  const facts: Facts = { pipeline, jobs, refPipelines, ...(intent ? { startedByIntent: null } : {}) };
   return facts;
 }

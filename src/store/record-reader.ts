@@ -9,7 +9,7 @@
  */
 import { close, closeSync, fstatSync, open, openSync, read, readSync } from 'node:fs';
 import { opendir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { RECORD_FILE } from './file-store.js';
 
 export type ReadMode = 'auto' | 'sync' | 'async';
@@ -35,41 +35,42 @@ export async function* readRecords(stateDir: string, options: ReaderOptions): As
   const batchSize = options.batchSize ?? 64;
   let mode: ReadMode = options.mode ?? 'auto';
   const buffer = Buffer.allocUnsafe(64 * 1024);
-  const dir = await opendir(stateDir, { bufferSize: 256 });
-  let batch: string[] = [];
-  const flush = async function* (names: string[]): AsyncGenerator<RecordRead> {
-    if (mode === 'async') {
-      yield* await readAsync(stateDir, names, options);
-      return;
+  const prefix = stateDir.endsWith(sep) ? stateDir : stateDir + sep;
+  const pathOf = (name: string) => `${prefix}${name}${sep}${RECORD_FILE}`;
+  // Entries are taken from the directory stream synchronously (it reads them in chunks of 1024): a promise per
+  // entry would cost more than reading the record itself.
+  const dir = await opendir(stateDir, { bufferSize: 1024 });
+  try {
+    for (;;) {
+      const names: string[] = [];
+      let entry;
+      while (names.length < batchSize && (entry = dir.readSync()) !== null) if (ID.test(entry.name)) names.push(entry.name);
+      if (names.length === 0) break;
+      if (mode === 'async') {
+        yield* await readAsync(names, pathOf, options);
+        continue;
+      }
+      const started = performance.now();
+      for (const name of names) yield settle(name, pathOf(name), buffer, options);
+      if (mode === 'auto' && (performance.now() - started) / names.length > SLOW_FILE_MS) mode = 'async';
+      // Let answers from GitLab and timers run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    const started = performance.now();
-    for (const name of names) yield settle(name, join(stateDir, name, RECORD_FILE), () => readWholeSync(join(stateDir, name, RECORD_FILE), buffer), options);
-    if (mode === 'auto' && (performance.now() - started) / names.length > SLOW_FILE_MS) mode = 'async';
-    // Let answers from GitLab and timers run between batches.
-    await new Promise((resolve) => setImmediate(resolve));
-  };
-  for await (const entry of dir) {
-    if (!ID.test(entry.name)) continue;
-    batch.push(entry.name);
-    if (batch.length >= batchSize) {
-      yield* flush(batch);
-      batch = [];
-    }
+  } finally {
+    await dir.close().catch(() => undefined);
   }
-  if (batch.length > 0) yield* flush(batch);
 }
 
 type Bytes = Buffer | null | { error: string };
 
-function settle(name: string, path: string, load: () => Bytes, options: ReaderOptions): RecordRead {
-  const pipelineId = Number(name);
+function settle(name: string, path: string, buffer: Buffer, options: ReaderOptions): RecordRead {
   let bytes: Bytes;
   try {
-    bytes = load();
+    bytes = readWholeSync(path, buffer);
   } catch (error) {
     bytes = { error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
   }
-  return classify(pipelineId, path, bytes, options);
+  return classify(Number(name), path, bytes, options);
 }
 
 function classify(pipelineId: number, path: string, bytes: Bytes, options: ReaderOptions): RecordRead {
@@ -112,14 +113,14 @@ function readWholeSync(path: string, buffer: Buffer): Buffer | null {
 }
 
 /** The same for a slow (network) folder: up to `concurrency` files in flight on the thread pool. */
-async function readAsync(stateDir: string, names: string[], options: ReaderOptions): Promise<RecordRead[]> {
+async function readAsync(names: string[], pathOf: (name: string) => string, options: ReaderOptions): Promise<RecordRead[]> {
   const results: RecordRead[] = new Array(names.length);
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const index = next++;
       const name = names[index]!;
-      const path = join(stateDir, name, RECORD_FILE);
+      const path = pathOf(name);
       let bytes: Bytes;
       try {
         bytes = await readWholeAsync(path);
