@@ -43,7 +43,7 @@ function buildTree(dir: string, size: number, fake: FakeGitLab, now: number): nu
       fake.state.addPipeline({ id, projectId: 42, ref, jobs: [{ id: id * 10 + 1, name: 'build-app', stage: 'build', status: 'success' }, { id: id * 10 + 2, name: 'unit-tests', stage: 'test', status: 'running' }] });
       stuck += 1;
     } else {
-      record = finishedRecord(id, now - ((i * 7919) % (30 * DAY)));
+      record = finishedRecord(id, now - Math.floor((i / size) * 30 * DAY));
     }
     writeFileSync(join(dir, String(id), '.ci-progress.json'), JSON.stringify(record, null, 2) + '\n');
   }

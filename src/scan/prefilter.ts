@@ -7,33 +7,35 @@
  * that is cut short (not `{ … }`) is always parsed by the reader, so that it is reported.
  */
 import type { Policy } from '../core/policy.js';
-import { parseTimestamp } from '../core/time.js';
+import { formatTimestamp, parseTimestamp } from '../core/time.js';
 
 const NEEDLES = ['"in_progress"', '"failed"', '"intent"'].map((s) => Buffer.from(s));
 const CREATED = Buffer.from('"created"');
 const VERSION = Buffer.from('"version"');
 
 export function worthParsing(now: number, policy: Policy): (bytes: Buffer) => boolean {
+  // healer writes "YYYY-MM-DDTHH:MM:SSZ", which sorts as text: compare bytes with the cut-off, no Date parsing.
+  const cutoff = Buffer.from(formatTimestamp(now - policy.maxAgeMs), 'latin1');
   return (bytes) => {
     for (const needle of NEEDLES) if (bytes.indexOf(needle) >= 0) return true;
     // A record of another format version is parsed, so that it is reported (a newer healer wrote it).
     if (!versionOneOrLegacy(bytes)) return true;
     if (!policy.capabilities.api) return false;
-    const created = createdAt(bytes);
-    return created !== null && now - created <= policy.maxAgeMs;
+    return createdSince(bytes, cutoff);
   };
 }
 
-/** The top-level "created" timestamp of a record written by healer ("created": "2026-12-04T09:15:12Z"). */
-function createdAt(bytes: Buffer): number | null {
+/** Whether the top-level "created" timestamp ("created": "2026-12-04T09:15:12Z") is at or after the cut-off. */
+function createdSince(bytes: Buffer, cutoff: Buffer): boolean {
   const at = bytes.lastIndexOf(CREATED);
-  if (at < 0) return null;
+  if (at < 0) return false;
   const open = bytes.indexOf(0x22, at + CREATED.length); // the value's opening quote
-  if (open < 0 || open > at + CREATED.length + 4) return null;
+  if (open < 0 || open > at + CREATED.length + 4) return false;
   const close = bytes.indexOf(0x22, open + 1);
-  if (close < 0 || close - open > 40) return null;
+  if (close < 0 || close - open > 40) return false;
+  if (close - open - 1 === cutoff.length && bytes[close - 1] === 0x5a /* Z */) return bytes.compare(cutoff, 0, cutoff.length, open + 1, close) >= 0;
   const ms = parseTimestamp(bytes.toString('latin1', open + 1, close));
-  return Number.isNaN(ms) ? null : ms;
+  return !Number.isNaN(ms) && ms >= parseTimestamp(cutoff.toString('latin1'));
 }
 
 /** No "version" key (the bash helper's format) or "version": 1. */

@@ -61,7 +61,8 @@ function lines(report: ScanReport, out: Output): void {
 export function summary(report: ScanReport): string {
   const c = report.counts;
   const done = report.dry_run ? 'planned' : 'acted on';
-  return `scanned ${c.records} records in ${(report.duration_ms / 1000).toFixed(2)}s: ${c.candidates} candidates, ${c.actions} ${done}, ${c.skipped} left alone, ${c.errors} errors${report.dry_run ? ' (dry run: nothing written)' : ''}`;
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  return `scanned ${n(c.records, 'record')} in ${(report.duration_ms / 1000).toFixed(2)}s: ${n(c.candidates, 'candidate')}, ${c.actions} ${done}, ${c.skipped} left alone, ${n(c.errors, 'error')}${report.dry_run ? ' (dry run: nothing written)' : ''}`;
 }
 
 function table(report: ScanReport, out: Output): void {
