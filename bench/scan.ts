@@ -50,11 +50,11 @@ function buildTree(dir: string, size: number, fake: FakeGitLab, now: number): nu
   return stuck;
 }
 
-function scanOnce(stateDir: string, gitlabUrl: string): Promise<Run> {
+function scanOnce(stateDir: string, gitlabUrl: string, token: string | null = TOKEN): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, [BIN, 'scan', '--dry-run'], {
-      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HEALER_STATE_DIR: stateDir, GITLAB_URL: gitlabUrl, GITLAB_TOKEN: TOKEN, HEALER_STATS: '1' },
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HEALER_STATE_DIR: stateDir, GITLAB_URL: gitlabUrl, HEALER_STATS: '1', ...(token ? { GITLAB_TOKEN: token } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -75,10 +75,10 @@ function scanOnce(stateDir: string, gitlabUrl: string): Promise<Run> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  const fake = await FakeGitLab.start();
+  const fake = await FakeGitLab.start({ keepLog: false });
   fake.state.addProject({ id: 42, path: 'group/app', apiTokens: [TOKEN] });
   const root = mkdtempSync(join(tmpdir(), 'healer-bench-'));
-  const results: Array<{ size: number; stuck: number; wall: number; min: number; rssMb: number }> = [];
+  const results: Array<{ size: number; stuck: number; wall: number; min: number; rssMb: number; recordsOnly: number }> = [];
   try {
     const baseline: number[] = [];
     for (let i = 0; i < RUNS; i += 1) {
@@ -97,7 +97,11 @@ async function main(): Promise<void> {
       const runs: Run[] = [];
       for (let i = 0; i < RUNS; i += 1) runs.push(await scanOnce(dir, fake.url));
       for (const run of runs) if (run.lines !== stuck) throw new Error(`expected ${stuck} planned resumes, got ${run.lines}`);
+      // The same scan without a token: the plan from the records alone, GitLab never asked (reading cost only).
+      const alone: Run[] = [];
+      for (let i = 0; i < RUNS; i += 1) alone.push(await scanOnce(dir, fake.url, null));
       results.push({
+        recordsOnly: median(alone.map((r) => r.wallMs)),
         size,
         stuck,
         wall: median(runs.map((r) => r.wallMs)),
@@ -111,9 +115,11 @@ async function main(): Promise<void> {
     rmSync(root, { recursive: true, force: true });
   }
   console.log(`\nhealer scan --dry-run, ${RUNS} runs each, on ${formatTimestamp(Date.now())}`);
-  console.log('records   stuck  median wall  fastest   peak memory');
+  console.log('records   stuck  median wall  fastest   peak memory   without GitLab (median)');
   for (const r of results) {
-    console.log(`${String(r.size).padStart(7)}  ${String(r.stuck).padStart(6)}  ${r.wall.toFixed(0).padStart(8)} ms  ${r.min.toFixed(0).padStart(5)} ms  ${r.rssMb.toFixed(1).padStart(7)} MB`);
+    console.log(
+      `${String(r.size).padStart(7)}  ${String(r.stuck).padStart(6)}  ${r.wall.toFixed(0).padStart(8)} ms  ${r.min.toFixed(0).padStart(5)} ms  ${r.rssMb.toFixed(1).padStart(7)} MB   ${r.recordsOnly.toFixed(0).padStart(8)} ms`,
+    );
   }
   if (results.length >= 2) {
     const [a, b] = [results[0]!, results[results.length - 1]!];

@@ -76,10 +76,10 @@ export class GitLabClient {
     return toPipeline((await this.send({ op, method: 'GET', path: `projects/${enc(project)}/pipelines/${id}`, idempotent: true })).body);
   }
 
-  /** The latest attempt of every job, all pages (bounded). */
-  async listPipelineJobs(project: string, id: number): Promise<JobFacts[]> {
+  /** The latest attempt of every job, all pages (bounded); each job also carries its pipeline's current state. */
+  async listPipelineJobs(project: string, id: number): Promise<Array<JobFacts & { pipeline: PipelineFacts | null }>> {
     const op = this.op(`list the jobs of pipeline ${id} in project ${project}`, project);
-    const jobs: JobFacts[] = [];
+    const jobs: Array<JobFacts & { pipeline: PipelineFacts | null }> = [];
     let page = 1;
     for (let n = 0; n < JOB_PAGES && page > 0; n += 1) {
       const path = `projects/${enc(project)}/pipelines/${id}/jobs`;

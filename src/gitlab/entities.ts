@@ -33,8 +33,9 @@ export function toPipeline(value: unknown, what = 'a pipeline'): PipelineFacts {
   };
 }
 
-export function toJob(value: unknown): JobFacts {
+export function toJob(value: unknown): JobFacts & { pipeline: PipelineFacts | null } {
   const json = obj(value);
+  const pipeline = obj(json?.pipeline);
   return {
     id: idOf(json, 'a job'),
     name: str(json?.name) ?? '',
@@ -42,6 +43,8 @@ export function toJob(value: unknown): JobFacts {
     status: str(json?.status) ?? 'unknown',
     failureReason: str(json?.failure_reason),
     allowFailure: json?.allow_failure === true,
+    // Every job carries its pipeline (id, ref, sha, status, web_url): a scan needs no separate request for it.
+    pipeline: pipeline && typeof pipeline.id === 'number' ? toPipeline(pipeline) : null,
   };
 }
 

@@ -7,7 +7,7 @@
  * have acted on it); one refused before (connection refused, DNS) is not.
  */
 import http from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -47,14 +47,17 @@ export interface NodeTransport extends Transport {
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export function createTransport({ maxSockets = 8 }: { maxSockets?: number } = {}): NodeTransport {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets }),
+  const plain = new http.Agent({ keepAlive: true, maxSockets });
+  // node:https (and TLS) is loaded only for an https GitLab: a plain-HTTP or token-less run does not pay for it.
+  let secure: Promise<{ request: typeof http.request; agent: HttpsAgent }> | null = null;
+  const client = (protocol: string) => {
+    if (protocol !== 'https:') return Promise.resolve({ request: http.request, agent: plain as http.Agent | HttpsAgent });
+    secure ??= import('node:https').then((https) => ({ request: https.request as typeof http.request, agent: new https.Agent({ keepAlive: true, maxSockets }) }));
+    return secure;
   };
-  const send = (request: HttpRequest): Promise<HttpResponse> =>
-    new Promise((resolve, reject) => {
-      const protocol = request.url.protocol as 'http:' | 'https:';
-      const lib = protocol === 'https:' ? https : http;
+  const send = async (request: HttpRequest): Promise<HttpResponse> => {
+    const { request: open, agent } = await client(request.url.protocol);
+    return new Promise((resolve, reject) => {
       let sent = false;
       let settled = false;
       const fail = (error: TransportError) => {
@@ -65,7 +68,7 @@ export function createTransport({ maxSockets = 8 }: { maxSockets?: number } = {}
       };
       const headers: Record<string, string> = { ...request.headers };
       if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
-      const req = lib.request(request.url, { method: request.method, headers, agent: agents[protocol] });
+      const req = open(request.url, { method: request.method, headers, agent });
       const timer = setTimeout(() => {
         const error = new TransportError('TIMEOUT', `no answer within ${request.timeoutMs} ms`, sent);
         fail(error);
@@ -105,10 +108,11 @@ export function createTransport({ maxSockets = 8 }: { maxSockets?: number } = {}
       });
       req.end(request.body);
     });
+  };
   const transport = send as NodeTransport;
   transport.close = () => {
-    agents['http:'].destroy();
-    agents['https:'].destroy();
+    plain.destroy();
+    void secure?.then(({ agent }) => agent.destroy());
   };
   return transport;
 }

@@ -1,7 +1,7 @@
 /**
- * What GitLab knows about a candidate: the pipeline, its jobs, the newest pipelines of its ref (once per project and
- * ref per scan), and, for an intent a crashed healer left, the pipeline it may have started. Only candidates are
- * ever asked about.
+ * What GitLab knows about a candidate: its jobs (which carry the pipeline's state), the newest pipelines of its ref
+ * (once per project and ref per scan), and, for an intent a crashed healer left, the pipeline it may have started.
+ * Only candidates are ever asked about.
  */
 import type { Facts, PipelineFacts } from '../core/facts.js';
 import { lineageVariables } from '../core/lineage.js';
@@ -48,12 +48,17 @@ export async function gatherFacts(
     ]);
     if (startedByIntent) return { pipeline, jobs: null, refPipelines: null, startedByIntent };
   }
-  // The three reads are independent: ask them at once (most candidates need all three).
-  const [pipeline, jobs, refPipelines] = await Promise.all([
-    client.getPipeline(candidate.project, id),
+  // The jobs carry their pipeline's state, so two requests answer everything (asked at once); only a pipeline
+  // without jobs needs a third.
+  const [jobs, refPipelines] = await Promise.all([
     client.listPipelineJobs(candidate.project, id),
     supersededCheck ? refs.get(candidate.project, candidate.ref) : Promise.resolve(null),
   ]);
-  const facts: Facts = { pipeline, jobs, refPipelines, ...(intent ? { startedByIntent: null } : {}) };
-  return facts;
+  const pipeline = jobs.find((job) => job.pipeline?.id === id)?.pipeline ?? (await client.getPipeline(candidate.project, id));
+  return {
+    pipeline,
+    jobs: jobs.map(({ pipeline: _p, ...job }) => job),
+    refPipelines,
+    ...(intent ? { startedByIntent: null } : {}),
+  };
 }

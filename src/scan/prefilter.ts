@@ -5,44 +5,41 @@
  * that failed on its runner before it recorded anything; only GitLab knows). A false positive costs one parse;
  * there are no false negatives for healer's own records, which always spell these values the same way. A record
  * that is cut short (not `{ … }`) is always parsed by the reader, so that it is reported.
+ *
+ * The bytes are looked at as latin1 text (a plain copy) with one regular expression: several times faster than
+ * searching the buffer once per word, which matters when a folder holds 100,000 finished records.
  */
 import type { Policy } from '../core/policy.js';
 import { formatTimestamp, parseTimestamp } from '../core/time.js';
 
-const NEEDLES = ['"in_progress"', '"failed"', '"intent"'].map((s) => Buffer.from(s));
-const CREATED = Buffer.from('"created"');
-const VERSION = Buffer.from('"version"');
+const ACTIVE = /"(?:in_progress|failed|intent)"/;
+const VERSION = /"version"\s*:\s*(\d+)/;
+const CREATED = /"created"\s*:\s*"([^"]{1,40})"/g;
 
 export function worthParsing(now: number, policy: Policy): (bytes: Buffer) => boolean {
-  // healer writes "YYYY-MM-DDTHH:MM:SSZ", which sorts as text: compare bytes with the cut-off, no Date parsing.
-  const cutoff = Buffer.from(formatTimestamp(now - policy.maxAgeMs), 'latin1');
+  // healer writes "YYYY-MM-DDTHH:MM:SSZ", which sorts as text: compare strings with the cut-off, no Date parsing.
+  const cutoff = formatTimestamp(now - policy.maxAgeMs);
+  const cutoffMs = now - policy.maxAgeMs;
   return (bytes) => {
-    for (const needle of NEEDLES) if (bytes.indexOf(needle) >= 0) return true;
+    const text = bytes.toString('latin1');
+    if (ACTIVE.test(text)) return true;
     // A record of another format version is parsed, so that it is reported (a newer healer wrote it).
-    if (!versionOneOrLegacy(bytes)) return true;
+    const version = VERSION.exec(text);
+    if (version && version[1] !== '1') return true;
     if (!policy.capabilities.api) return false;
-    return createdSince(bytes, cutoff);
+    const created = lastCreated(text);
+    if (created === null) return false;
+    if (created.length === cutoff.length && created.endsWith('Z')) return created >= cutoff;
+    const ms = parseTimestamp(created);
+    return !Number.isNaN(ms) && ms >= cutoffMs;
   };
 }
 
-/** Whether the top-level "created" timestamp ("created": "2026-12-04T09:15:12Z") is at or after the cut-off. */
-function createdSince(bytes: Buffer, cutoff: Buffer): boolean {
-  const at = bytes.lastIndexOf(CREATED);
-  if (at < 0) return false;
-  const open = bytes.indexOf(0x22, at + CREATED.length); // the value's opening quote
-  if (open < 0 || open > at + CREATED.length + 4) return false;
-  const close = bytes.indexOf(0x22, open + 1);
-  if (close < 0 || close - open > 40) return false;
-  if (close - open - 1 === cutoff.length && bytes[close - 1] === 0x5a /* Z */) return bytes.compare(cutoff, 0, cutoff.length, open + 1, close) >= 0;
-  const ms = parseTimestamp(bytes.toString('latin1', open + 1, close));
-  return !Number.isNaN(ms) && ms >= parseTimestamp(cutoff.toString('latin1'));
-}
-
-/** No "version" key (the bash helper's format) or "version": 1. */
-function versionOneOrLegacy(bytes: Buffer): boolean {
-  const at = bytes.indexOf(VERSION);
-  if (at < 0) return true;
-  let i = at + VERSION.length;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x3a || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i += 1;
-  return bytes[i] === 0x31 && !(bytes[i + 1]! >= 0x30 && bytes[i + 1]! <= 0x39); // "1", not "10"
+/** The top-level "created" timestamp: healer writes it after the jobs, so the last one is the record's. */
+function lastCreated(text: string): string | null {
+  const at = text.lastIndexOf('"created"');
+  if (at < 0) return null;
+  CREATED.lastIndex = at;
+  const match = CREATED.exec(text);
+  return match && match.index === at ? match[1]! : null;
 }

@@ -77,15 +77,19 @@ export class FakeGitLab {
   private readonly hooks: PipelineCreatedHook[] = [];
   private readonly waiters: Array<{ match: (r: LoggedRequest) => boolean; resolve: (r: LoggedRequest) => void }> = [];
 
-  private constructor(now?: () => number) {
+  /** false: keep no request log (benchmarks: the log would cost the fake time and memory). */
+  private readonly keepLog: boolean;
+
+  private constructor(now?: () => number, keepLog = true) {
+    this.keepLog = keepLog;
     this.state = new FakeState(now);
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
     registerGitLabRoutes(this);
   }
 
-  static async start({ now }: { now?: () => number } = {}): Promise<FakeGitLab> {
-    const fake = new FakeGitLab(now);
+  static async start({ now, keepLog }: { now?: () => number; keepLog?: boolean } = {}): Promise<FakeGitLab> {
+    const fake = new FakeGitLab(now, keepLog);
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
@@ -140,7 +144,7 @@ export class FakeGitLab {
       headers: req.headers,
       body: Buffer.concat(chunks).toString('utf8'),
     };
-    this.requests.push(logged);
+    if (this.keepLog) this.requests.push(logged);
     for (const waiter of [...this.waiters]) {
       if (waiter.match(logged)) {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -162,7 +166,7 @@ export class FakeGitLab {
         answer = { status: fault.status, body: body ?? { message: `${fault.status} fault` }, headers: fault.headers };
       }
       // As the client sees it (undefined fields dropped).
-      logged.response = { status: answer!.status, body: typeof answer!.body === 'string' ? answer!.body : JSON.parse(JSON.stringify(answer!.body ?? null)) };
+      if (this.keepLog) logged.response = { status: answer!.status, body: typeof answer!.body === 'string' ? answer!.body : JSON.parse(JSON.stringify(answer!.body ?? null)) };
       send(res, answer!);
     } catch (error) {
       send(res, { status: 500, body: { message: `fake GitLab bug: ${(error as Error).message}` } });

@@ -90,6 +90,7 @@ describe('the fake GitLab and the client follow GitLab\'s API spec', () => {
     // … and the calls a scan makes only in rarer cases (variables, lookups since a time, trigger).
     const client = new GitLabClient({ baseUrl: w.fake.url, apiToken: API_TOKEN, triggerToken: TRIGGER_TOKEN, requestTimeoutMs: 5000 });
     await client.getPipelineVariables('42', 1000);
+    await client.getPipeline('42', 1000);
     await client.listRefPipelines('group/app', 'main', { createdAfter: '2026-01-01T00:00:00Z', perPage: 50 });
     await client.triggerPipeline('42', 'main', lineageVariables(stuckRecord(100, Date.now()), 'test', 2));
     client.close();
