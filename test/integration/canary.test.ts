@@ -39,7 +39,7 @@ describe('canary tokens appear in no output', () => {
     await writeRecord(w.stateDir, '{"version": 1, "broken', 104);
     // A proxy that echoes the request's token in its error pages.
     const echo = (r: { headers: Record<string, unknown> }) => ({ message: `upstream error for PRIVATE-TOKEN ${String(r.headers['private-token'])}` });
-    w.fake.fault({ method: 'GET', path: /\/pipelines\/102$/, status: 500, times: 1000, body: echo });
+    w.fake.fault({ method: 'GET', path: /\/pipelines\/102\/jobs$/, status: 500, times: 1000, body: echo });
     w.fake.fault({ method: 'POST', path: /\/pipelines\/103\/cancel$/, status: 403, times: 1000, body: echo });
 
     await run('dry run, verbose, json', ['scan', '--dry-run', '--verbose', '--json']);
@@ -73,7 +73,7 @@ describe('canary tokens appear in no output', () => {
     });
     const verbose = outputs.find((o) => o.what === 'verbose scan')!.result;
     assert.match(verbose.stdout, /resumed pipeline 100/);
-    assert.match(verbose.stdout, /error: GitLab answered 500 while trying to read pipeline 102 .*\[REDACTED\]/);
+    assert.match(verbose.stdout, /error: GitLab answered 500 while trying to list the jobs of pipeline 102 in project 42 .*\[REDACTED\]/);
     assert.match(verbose.stdout, /could not cancel pipeline 103 first: GitLab refused to cancel pipeline 103 of project 42 \(403 Forbidden\) \(GitLab: upstream error for PRIVATE-TOKEN \[REDACTED\]\)/);
     assert.match(outputs.find((o) => o.what === 'trigger only from a file')!.result.stdout, /"pipeline_id": 105,\s+"project": "42",\s+"ref": "feature\/x",\s+"action": "resume"/);
     assert.match(verbose.stderr, /api_token=env GITLAB_TOKEN/);

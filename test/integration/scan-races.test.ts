@@ -19,7 +19,7 @@ describe('two healer scans at the same moment', () => {
       await writeRecord(w.stateDir, stuckRecord(id, Date.now()));
     }
     // Slow answers keep both scans deciding at the same time, before either has written an intent.
-    w.fake.fault({ method: 'GET', path: /\/pipelines\/\d+$/, delayMs: 300, times: 20 });
+    w.fake.fault({ method: 'GET', path: /\/pipelines\/\d+\/jobs$/, delayMs: 300, times: 20 });
     w.fake.fault({ method: 'POST', path: /\/pipeline$/, delayMs: 200, times: 20 });
   });
   after(() => w.close());

@@ -248,12 +248,12 @@ describe('healer scan: bad and legacy records among good ones', () => {
       stuckPipeline(w.fake, id, { ref: id === 900 ? 'main' : 'feature/x' });
       await writeRecord(w.stateDir, stuckRecord(id, now, { ref: id === 900 ? 'main' : 'feature/x' }));
     }
-    w.fake.fault({ method: 'GET', path: /\/pipelines\/900$/, status: 500, times: 10 });
+    w.fake.fault({ method: 'GET', path: /\/pipelines\/900\/jobs$/, status: 500, times: 10 });
     const { result, report } = await w.json([], { HEALER_REQUEST_TIMEOUT: '1s' });
     assert.equal(result.code, 1);
     assert.deepEqual(report.actions.map((a) => a.pipeline_id), [901]);
     const mine = report.errors.filter((e) => e.pipeline_id === 900);
     assert.equal(mine.length, 1);
-    assert.match(mine[0]!.message, /GitLab answered 500 while trying to read pipeline 900 of project 42/);
+    assert.match(mine[0]!.message, /GitLab answered 500 while trying to list the jobs of pipeline 900 in project 42/);
   });
 });
