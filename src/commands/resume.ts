@@ -10,13 +10,11 @@ import { checkPipelineId, checkStageName } from '../core/names.js';
 import { parseTimestamp } from '../core/time.js';
 import { HealerError, usageError } from '../errors.js';
 import { findLineagePipeline } from '../gitlab/start-pipeline.js';
-import type { Output } from '../output.js';
-import type { Redactor } from '../redact.js';
 import { carryOut, carryOutWithoutRecord } from '../scan/act.js';
 import { describeAction } from '../scan/render.js';
 import { actedAction, actionFailed, plannedAction } from '../scan/report.js';
 import { FileStore } from '../store/file-store.js';
-import { explain, gitlabClient, noToken, ownerId } from './scan.js';
+import { explain, gitlabClient, noToken, ownerId, type ScanCommandDeps } from './scan.js';
 
 export interface ResumeOptions extends ConfigFlags {
   pipeline?: string;
@@ -27,13 +25,7 @@ export interface ResumeOptions extends ConfigFlags {
   force?: boolean;
 }
 
-export interface ResumeDeps {
-  env: Record<string, string | undefined>;
-  out: Output;
-  now: () => number;
-  cwd: string;
-  redactor: Redactor;
-}
+export type ResumeDeps = ScanCommandDeps;
 
 export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps): Promise<number> {
   const { out } = deps;

@@ -109,7 +109,9 @@ export function decide(input: DecideInput): Decision {
 
   if (facts?.refPipelines && policy.supersededCheck) {
     const own = new Set(resumesOf(record).map((entry) => entry.pipeline_id).filter((id) => typeof id === 'number'));
-    const newer = facts.refPipelines.find((p) => p.id > record.pipeline.id && !own.has(p.id));
+    // Pipelines started through the API or a trigger token are resumes (healer's, of other records) or tools'
+    // re-runs of old commits: a newer commit, a person, a schedule or an upstream project supersedes.
+    const newer = facts.refPipelines.find((p) => p.id > record.pipeline.id && !own.has(p.id) && !RESUME_SOURCES.has(p.source ?? ''));
     if (newer) {
       return skip('superseded', `superseded by newer pipeline ${newer.id} on ${candidate.ref} (${newer.status})`);
     }
@@ -133,7 +135,11 @@ export function decide(input: DecideInput): Decision {
   let cancel: ResumePlan['cancel'] = 'not_running';
   if (!facts) {
     cancel = 'no_api_token';
-    notes.push('not checked with GitLab and not canceled first: only a trigger token is configured (set GITLAB_TOKEN for both)');
+    notes.push(
+      policy.capabilities.resumeVia === 'trigger'
+        ? 'not checked with GitLab and not canceled first: only a trigger token is configured (set GITLAB_TOKEN for both)'
+        : 'not checked with GitLab and not canceled first: no API token is configured (GITLAB_TOKEN)',
+    );
   } else if (isActive(facts.pipeline.status)) {
     cancel = 'cancel';
   }
@@ -155,6 +161,8 @@ export function decide(input: DecideInput): Decision {
 }
 
 type Why = { kind: 'why'; cause: Cause; reason: string } | Skip;
+
+const RESUME_SOURCES: ReadonlySet<string> = new Set(['api', 'trigger', 'parent_pipeline']);
 
 function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, notes: string[]): Why {
   const intent = candidate.staleIntent;

@@ -166,6 +166,14 @@ describe('never resumed', () => {
     expectResume(run(stuckRecord(100, NOW), facts, { ...API, supersededCheck: false }));
   });
 
+  it('a newer pipeline started through the API or a trigger (a resume, a tool\'s re-run) does not supersede it', () => {
+    const resumeOfOther = { ...pipeline(130, 'running'), source: 'api' };
+    const triggered = { ...pipeline(131, 'pending'), source: 'trigger' };
+    expectResume(run(stuckRecord(100, NOW), stuckFacts(100, { refPipelines: [triggered, resumeOfOther, pipeline(100)] })));
+    const byPerson = { ...pipeline(132, 'running'), source: 'web' };
+    expectSkip(run(stuckRecord(100, NOW), stuckFacts(100, { refPipelines: [byPerson, pipeline(100)] })), 'superseded');
+  });
+
   it('a newer pipeline that is this record\'s own resume does not supersede it', () => {
     const record = stuckRecord(100, NOW);
     record.resumes = [{ at: '2026-12-04T09:00:00Z', stage: 'test', state: 'failed', pipeline_id: 130 }];
