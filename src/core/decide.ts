@@ -85,13 +85,15 @@ export function decide(input: DecideInput): Decision {
     );
   }
 
+  // A cancel of healer's own: a healer crashed after it (its intent is open), or the resume after it failed (the
+  // entry says it canceled first). Then the resume is still owed, and canceled jobs are the stuck ones.
+  const canceledByHealer = candidate.staleIntent !== null || resumesOf(record).some((entry) => entry.canceled === true);
   if (facts) {
     const status = facts.pipeline.status;
     const never = NEVER[status];
     if (never) return skip(never.code, never.text, { listed: status !== 'success' });
     if (status === 'canceled' || status === 'canceling') {
-      // A healer that crashed after cancelling left its intent: then the cancel was ours, not a person's.
-      if (!candidate.staleIntent) return skip('canceled', `GitLab reports the pipeline ${status} (by a person or another tool); never resumed`);
+      if (!canceledByHealer) return skip('canceled', `GitLab reports the pipeline ${status} (by a person or another tool); never resumed`);
     } else if (status !== 'failed' && !isActive(status)) {
       return skip('unknown_status', `GitLab reports status ${JSON.stringify(status)}, which healer does not know; left alone`, { notify: true });
     }
@@ -104,7 +106,7 @@ export function decide(input: DecideInput): Decision {
     });
   }
 
-  const why = causeOf(candidate, facts, policy, notes);
+  const why = causeOf(candidate, facts, policy, notes, canceledByHealer);
   if (why.kind === 'skip') return why;
 
   if (facts?.refPipelines && policy.supersededCheck) {
@@ -164,7 +166,7 @@ type Why = { kind: 'why'; cause: Cause; reason: string } | Skip;
 
 const RESUME_SOURCES: ReadonlySet<string> = new Set(['api', 'trigger', 'parent_pipeline']);
 
-function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, notes: string[]): Why {
+function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, notes: string[], canceledByHealer: boolean): Why {
   const intent = candidate.staleIntent;
   if (intent) {
     // The crashed healer decided with all the checks and may already have canceled the pipeline: finish its work.
@@ -185,7 +187,7 @@ function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, note
       return { kind: 'why', cause: 'infra_failure', reason: `infrastructure failure: job ${first.name} failed with ${first.failureReason}` };
     }
   }
-  const confirmed = facts?.jobs ? candidate.stale.filter((unit) => stillRunning(unit, facts.jobs!)) : candidate.stale;
+  const confirmed = facts?.jobs ? candidate.stale.filter((unit) => stillRunning(unit, facts.jobs!, canceledByHealer)) : candidate.stale;
   if (confirmed.length > 0) return { kind: 'why', cause: 'stuck', reason: describeStale(confirmed[0]!) };
   if (candidate.stale.length > 0) {
     const unit = candidate.stale[0]!;
@@ -202,14 +204,17 @@ export function describeStale(unit: StaleUnit): string {
   return `stuck: ${describeUnit(unit)} in_progress, ${age} > threshold ${formatDuration(unit.thresholdMs)}`;
 }
 
-/** A stale unit is confirmed stuck unless GitLab shows its job (or every job of its stage) finished. */
-function stillRunning(unit: StaleUnit, jobs: readonly JobFacts[]): boolean {
+/**
+ * A stale unit is confirmed stuck unless GitLab shows its job (or every job of its stage) finished; a job healer
+ * itself canceled still counts as stuck.
+ */
+function stillRunning(unit: StaleUnit, jobs: readonly JobFacts[], canceledByHealer: boolean): boolean {
   const same =
     unit.kind === 'job'
       ? jobs.filter((job) => (unit.jobId !== null ? job.id === unit.jobId : job.name === unit.name))
       : jobs.filter((job) => job.stage === unit.stage);
   if (same.length === 0) return true;
-  return same.some((job) => isActive(job.status) || job.status === 'canceling');
+  return same.some((job) => isActive(job.status) || job.status === 'canceling' || (canceledByHealer && job.status === 'canceled'));
 }
 
 /** Stage order as GitLab created the jobs (ids ascend with stages). */

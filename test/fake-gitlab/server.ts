@@ -166,7 +166,7 @@ export class FakeGitLab {
         answer = { status: fault.status, body: body ?? { message: `${fault.status} fault` }, headers: fault.headers };
       }
       // As the client sees it (undefined fields dropped).
-      if (this.keepLog) logged.response = { status: answer!.status, body: typeof answer!.body === 'string' ? answer!.body : JSON.parse(JSON.stringify(answer!.body ?? null)) };
+      if (this.keepLog) logged.response = { status: answer!.status, body: shownBody(answer!.body) };
       send(res, answer!);
     } catch (error) {
       send(res, { status: 500, body: { message: `fake GitLab bug: ${(error as Error).message}` } });
@@ -206,9 +206,16 @@ function fieldsOf(request: LoggedRequest): Record<string, unknown> {
   return out;
 }
 
+function shownBody(body: unknown): unknown {
+  if (Buffer.isBuffer(body)) return `<${body.length} bytes>`;
+  return typeof body === 'string' ? body : JSON.parse(JSON.stringify(body ?? null));
+}
+
+/** A Buffer is sent as it is (e.g. an artifacts zip), a string as text, anything else as JSON. */
 function send(res: http.ServerResponse, answer: FakeResponse): void {
-  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null);
-  const type = typeof answer.body === 'string' ? 'text/plain' : 'application/json';
+  const raw = Buffer.isBuffer(answer.body);
+  const text = raw || typeof answer.body === 'string' ? (answer.body as Buffer | string) : JSON.stringify(answer.body ?? null);
+  const type = raw ? 'application/octet-stream' : typeof answer.body === 'string' ? 'text/plain' : 'application/json';
   res.writeHead(answer.status, { 'content-type': type, ...answer.headers });
   res.end(text);
 }

@@ -140,6 +140,22 @@ describe('healer scan: the rules', () => {
     assert.equal(more.report.actions.find((a) => a.pipeline_id === 520)?.attempt, 3);
   });
 
+  it('a refusal names the setting to fix; once fixed, the next scan resumes the pipeline it canceled', async () => {
+    stuckPipeline(w.fake, 650);
+    await writeRecord(w.stateDir, stuckRecord(650, now()));
+    const project = w.fake.state.projects.get(42)!;
+    project.variablesForbidden = true;
+    const refused = await w.scan([], { HEALER_STUCK_THRESHOLD: '25m' });
+    project.variablesForbidden = false;
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /FAILED to resume pipeline 650 .*does not let this token pass pipeline variables.*ci_pipeline_variables_minimum_override_role/);
+    assert.equal(w.fake.state.pipelines.get(650)!.status, 'canceled');
+    const first = await w.record(650);
+    assert.deepEqual(first.resumes!.map((r) => [r.state, r.canceled]), [['failed', true]]);
+    const again = await w.json([], { HEALER_STUCK_THRESHOLD: '25m' });
+    assert.deepEqual(again.report.actions.filter((a) => a.pipeline_id === 650).map((a) => [a.status, a.cancel]), [['triggered', 'not_needed']]);
+  });
+
   it('uses per-stage thresholds from the config file, in seconds', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(`${w.dir}/healer.config.json`, JSON.stringify({ stuck_threshold: '30s', stage_thresholds: { deploy: '1h' } }));

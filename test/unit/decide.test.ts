@@ -284,6 +284,16 @@ describe('intents: two healers and crashes', () => {
     assert.equal(replanned.attempt, 1);
   });
 
+  it('a pipeline healer canceled before a resume that then failed is still owed its resume', () => {
+    const record = stuckRecord(100, NOW);
+    record.resumes = [{ at: '2026-12-04T09:50:00Z', stage: 'test', state: 'failed', attempt: 1, canceled: true, error: 'refused' }];
+    const facts = stuckFacts(100, { pipeline: pipeline(100, 'canceled') });
+    facts.jobs = facts.jobs!.map((j) => (j.status === 'success' ? j : { ...j, status: 'canceled' }));
+    const again = plan(run(record, facts));
+    assert.equal(again.attempt, 1);
+    assert.equal(again.cancel, 'not_running');
+  });
+
   it('a stale intent without an API token is reported, never resent blindly', () => {
     const record = stuckRecord(100, NOW);
     record.resumes = [{ at: '2026-12-04T09:30:00Z', stage: 'test', state: 'intent', attempt: 1, owner: 'host:1:a' }];
