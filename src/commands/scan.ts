@@ -51,7 +51,7 @@ export async function runScanCommand(options: ScanOptions, deps: ScanCommandDeps
       readMode: config.readMode,
       gitlabUrl: config.gitlabUrl,
       tokens: { api: config.apiToken !== null, trigger: config.triggerToken !== null },
-      progress: interactive ? (c) => out.progress(`healer scan: ${c.records} records read, ${c.candidates} candidates`) : undefined,
+      progress: interactive ? (c) => out.progress(`healer scan: ${c.records} records read, ${c.candidates} candidates, ${c.actions} ${dryRun ? 'planned' : 'acted on'}`) : undefined,
       log: (message) => out.debug(message),
       redact: (text) => deps.redactor.redact(text),
     });

@@ -87,6 +87,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
       counts.records += 1;
       if (deps.progress && counts.records - lastProgress >= 500) {
         lastProgress = counts.records;
+        counts.actions = report.actions.length;
         deps.progress(counts);
       }
       if (item.kind === 'idle') {

@@ -6,8 +6,8 @@ export function registerResume(program: Command): void {
     .command('resume')
     .summary('resume one pipeline by hand, from the stage where it stopped')
     .description(
-      'Cancel the pipeline (with an API token) and start a new one on its ref with RESUME_STAGE and the lineage\n' +
-        'variables. Defaults come from its record: the earliest stage not done, its ref and project. Without a\n' +
+      'Cancel the pipeline (with an API token) and start a new one on its ref with RESUME_STAGE and the lineage ' +
+        'variables. Defaults come from its record: the earliest stage not done, its ref and project. Without a ' +
         'record, give --from-stage, --ref and the project. The lineage retry limit holds unless --force.',
     )
     .requiredOption('--pipeline <id>', 'the pipeline to resume')

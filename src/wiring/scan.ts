@@ -6,9 +6,9 @@ export function registerScan(program: Command): void {
     .command('scan')
     .summary('find stuck or runner-failed pipelines and resume them (the watchdog; run from cron)')
     .description(
-      'Read every progress record of the state folder, ask GitLab about the candidates only, and resume the\n' +
-        'pipelines that are stuck (a job without a heartbeat for longer than its stage threshold) or failed for an\n' +
-        'infrastructure cause: cancel the pipeline, then create or trigger a new one on the record\'s ref with\n' +
+      'Read every progress record of the state folder, ask GitLab about the candidates only, and resume the ' +
+        'pipelines that are stuck (a job without a heartbeat for longer than its stage threshold) or failed for an ' +
+        'infrastructure cause: cancel the pipeline, then create or trigger a new one on the record\'s ref with ' +
         'RESUME_STAGE and the lineage variables. Two scans at once never resume the same pipeline twice.',
     )
     .option('--dry-run', 'print the exact plan; write nothing (no file, no API write)')
