@@ -2,9 +2,9 @@
  * Starting the resumed pipeline without ever starting it twice.
  *
  * A create/trigger request that fails ambiguously (timeout, 5xx, connection lost after sending) may have created the
- * pipeline. Before trying again, healer waits a little (the request may still be finishing inside GitLab), lists
- * the ref's pipelines created since the attempt, and looks for one carrying our lineage variables
- * (GET /projects/:id/pipelines/:pipeline_id/variables). Found: that is our pipeline. Not found: one more try.
+ * pipeline. Before trying again, healer waits (the request may still be finishing inside GitLab), lists the ref's
+ * pipelines created since the attempt, and looks for one carrying our lineage variables
+ * (GET /projects/:id/pipelines/:pipeline_id/variables). Found: that is our pipeline. Not found: one more try, once.
  * Without an API token nothing can be looked up, so the outcome is reported as unknown and nothing is resent.
  */
 import type { PipelineFacts } from '../core/facts.js';
@@ -31,7 +31,8 @@ export interface Started {
 
 /** GitLab's clock and ours may disagree: look this far before the attempt. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-const MAX_SENDS = 3;
+/** One resend at most, and only after a lookup found nothing. */
+const MAX_SENDS = 2;
 const MAX_LOOKUPS = 20;
 
 export async function startPipeline(
@@ -56,10 +57,22 @@ export async function startPipeline(
           hint: 'not resent, to avoid a duplicate: check the pipelines of the ref in GitLab (set GITLAB_TOKEN so healer can check by itself)',
         });
       }
-      const wait = backoffDelay(sends, error.retryAfterMs, client.retry, clock.random);
+      // GitLab may still be finishing the request behind a proxy's 502 or our timeout: give it a while (10 × the
+      // backoff base, 5 s by default) before concluding from the lookup that nothing was created.
+      const wait = Math.max(backoffDelay(sends, error.retryAfterMs, client.retry, clock.random), 10 * client.retry.baseMs);
       log?.(`${error.message}; looking for the pipeline in ${wait} ms before deciding to resend`);
       await clock.sleep(wait);
-      const found = await findLineagePipeline(client, request, firstAttempt);
+      let found: PipelineFacts | null;
+      try {
+        found = await findLineagePipeline(client, request, firstAttempt);
+      } catch (lookup) {
+        // Not knowing whether the pipeline exists, never send again: the outcome stays unknown (and is reconciled).
+        throw new GitLabError('server', `${error.message}; looking for the pipeline failed too (${(lookup as Error).message})`, {
+          status: error.status,
+          ambiguous: true,
+          hint: 'not resent, to avoid a duplicate; a later scan looks for it again',
+        });
+      }
       if (found) return { pipeline: found, recovered: true };
       if (sends >= MAX_SENDS) throw error;
       log?.(`no pipeline carries our lineage variables; sending again (${sends + 1}/${MAX_SENDS})`);

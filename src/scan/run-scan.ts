@@ -66,7 +66,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
       }
     }
     const decision = decide({ record, candidate, facts, now: deps.now(), policy: deps.policy, rootStartedMs });
-    if (decision.kind === 'skip') return void skipped(id, decision);
+    if (decision.kind === 'skip') return void skipped(id, decision.code === 'canceled' ? await whoCanceled(deps, id, decision) : decision);
     const planned = plannedAction(decision);
     if (deps.dryRun || !deps.client) return void report.actions.push(planned);
     const via = deps.policy.capabilities.resumeVia ?? 'trigger';
@@ -117,6 +117,20 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
   }
   await pool.drain();
   return finish(report, started, deps.now());
+}
+
+/**
+ * GitLab says canceled, but the record was read before: another healer may have written its intent and canceled
+ * the pipeline since. The record as it is now tells; then that, not "a person canceled it", is the reason.
+ */
+async function whoCanceled(deps: ScanDeps, id: number, decision: Skip): Promise<Skip> {
+  try {
+    const now = await deps.store.read(id);
+    const again = now ? triage(now.record, deps.now(), deps.policy) : null;
+    return again?.kind === 'skip' && (again.code === 'resume_in_progress' || again.code === 'already_resumed') ? again : decision;
+  } catch {
+    return decision;
+  }
 }
 
 /** The earliest timestamp of the lineage's root record, when the root is another record (null if it is gone). */

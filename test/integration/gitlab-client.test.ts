@@ -146,6 +146,13 @@ describe('GitLab client', () => {
       assert.equal(fake.state.pipelines.size, 2);
     });
 
+    it('when looking for it fails too, the outcome stays unknown and nothing is resent', async () => {
+      fake.fault({ method: 'POST', path: /\/pipeline$/, status: 502, after: true });
+      fake.fault({ method: 'GET', path: /\/pipelines$/, status: 503, times: 10 });
+      await assert.rejects(startPipeline(client(), request, { clock }), (e: GitLabError) => e.ambiguous && /looking for the pipeline failed too/.test(e.message));
+      assert.equal(posts().length, 1);
+    });
+
     it('with only a trigger token nothing can be looked up: the outcome is reported unknown, never resent', async () => {
       fake.fault({ method: 'POST', path: /trigger\/pipeline$/, status: 502, after: true });
       const c = client({ apiToken: null });

@@ -66,7 +66,7 @@ describe('a healer killed between its intent and the trigger', () => {
     assert.deepEqual(left.resumes!.map((r) => r.state), ['intent'], 'the crash left an unsettled intent');
     assert.equal(creates(w.fake).length, 0);
 
-    const fresh = await w.json();
+    const fresh = await w.json([], { HEALER_INTENT_TIMEOUT: '60s' });
     assert.equal(fresh.report.skipped[0]?.code, 'resume_in_progress', 'a fresh intent belongs to a healer that may still work');
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const { result, report } = await w.json();
