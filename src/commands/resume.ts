@@ -5,10 +5,13 @@
  */
 import { loadConfig, policyOf, type ConfigFlags } from '../config.js';
 import { planManualResume, type ManualFacts } from '../core/manual.js';
-import { openIntent } from '../core/lineage.js';
+import { lineageVariables, openIntent } from '../core/lineage.js';
+import type { ProgressRecord } from '../core/record.js';
+import { projectOf } from '../core/triage.js';
 import { checkPipelineId, checkStageName } from '../core/names.js';
 import { parseTimestamp } from '../core/time.js';
 import { HealerError, usageError } from '../errors.js';
+import type { GitLabClient } from '../gitlab/client.js';
 import { findLineagePipeline } from '../gitlab/start-pipeline.js';
 import { carryOut, carryOutWithoutRecord } from '../scan/act.js';
 import { describeAction } from '../scan/render.js';
@@ -49,19 +52,8 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
   if (!record) out.debug(`no record of pipeline ${id.value} in ${config.stateDir}`);
   const client = gitlabClient(config, deps.now() + config.scanTimeoutMs, out);
   try {
-    const facts: ManualFacts = { pipeline: null, jobs: null, variables: null, startedByIntent: null };
-    const project = options.project ?? (record?.project?.id != null ? String(record.project.id) : record?.project?.path ?? config.fallbackProject);
-    if (client && policy.capabilities.api && project) {
-      facts.pipeline = await client.getPipeline(project, id.value);
-      if (record && !options.fromStage) facts.jobs = await client.listPipelineJobs(project, id.value);
-      if (!record) facts.variables = await client.getPipelineVariables(project, id.value);
-      const intent = record ? openIntent(record) : null;
-      if (intent && record) {
-        const ref = typeof intent.ref === 'string' ? intent.ref : (record.pipeline.ref ?? '');
-        const variables = { RESUME_STAGE: intent.stage, HEALER_ROOT_PIPELINE_ID: String(record.lineage?.root_pipeline_id ?? id.value), HEALER_PARENT_PIPELINE_ID: String(id.value), HEALER_ATTEMPT: String(intent.attempt ?? 1) };
-        facts.startedByIntent = await findLineagePipeline(client, { project, ref, variables, via: 'create', parentId: id.value }, parseTimestamp(intent.at));
-      }
-    }
+    const project = options.project ?? (record ? projectOf(record) : null) ?? config.fallbackProject;
+    const facts = client && policy.capabilities.api && project ? await manualFacts(client, project, id.value, record, options) : NO_FACTS;
     const plan = planManualResume(
       { pipelineId: id.value, fromStage: options.fromStage, ref: options.ref, project: options.project, force: options.force === true },
       record,
@@ -87,4 +79,21 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
   } finally {
     client?.close();
   }
+}
+
+const NO_FACTS: ManualFacts = { pipeline: null, jobs: null, variables: null, startedByIntent: null };
+
+/** What GitLab says about the pipeline: its state, its jobs (stage order), its own lineage variables when there is no
+ * record, and whether an unsettled intent of its record already started a pipeline. */
+async function manualFacts(client: GitLabClient, project: string, id: number, record: ProgressRecord | null, options: ResumeOptions): Promise<ManualFacts> {
+  const facts: ManualFacts = { ...NO_FACTS, pipeline: await client.getPipeline(project, id) };
+  if (record && !options.fromStage) facts.jobs = await client.listPipelineJobs(project, id);
+  if (!record) facts.variables = await client.getPipelineVariables(project, id);
+  const intent = record ? openIntent(record) : null;
+  if (intent && record) {
+    const ref = typeof intent.ref === 'string' ? intent.ref : (record.pipeline.ref ?? '');
+    const variables = lineageVariables(record, intent.stage, intent.attempt ?? 1);
+    facts.startedByIntent = await findLineagePipeline(client, { project, ref, variables, via: 'create', parentId: id }, parseTimestamp(intent.at));
+  }
+  return facts;
 }
