@@ -2,7 +2,7 @@
  * A scan test's world: a fake GitLab with project 42 (tokens below), a temp state folder, and the environment that
  * points healer at both, with short timeouts so nothing waits long.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgressRecord } from '../../src/core/record.js';
 import { FakeGitLab } from '../fake-gitlab/server.js';
@@ -36,7 +36,6 @@ export async function world(env: Record<string, string> = {}): Promise<World> {
   fake.state.addProject({ id: 42, path: 'group/app', refs: ['main', 'feature/x'], apiTokens: [API_TOKEN], triggerTokens: [TRIGGER_TOKEN] });
   const { dir, cleanup } = await tempDir('healer-scan-');
   const stateDir = join(dir, 'state');
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(stateDir);
   const base: Record<string, string> = {
     HEALER_STATE_DIR: stateDir,

@@ -1,6 +1,6 @@
 /** `healer scan` as cron runs it: the real binary against a fake GitLab and a real state folder, rule by rule. */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { finishedRecord, makeRecord, MINUTE, stuckRecord, writeRecord } from '../helpers/records.js';
 import { API_TOKEN, creates, stuckPipeline, world, writes, type World } from '../helpers/world.js';
@@ -157,7 +157,6 @@ describe('healer scan: the rules', () => {
   });
 
   it('uses per-stage thresholds from the config file, in seconds', async () => {
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(`${w.dir}/healer.config.json`, JSON.stringify({ stuck_threshold: '30s', stage_thresholds: { deploy: '1h' } }));
     const record = makeRecord({
       id: 600,
@@ -179,7 +178,6 @@ describe('healer scan: the rules', () => {
     await writeRecord(w.stateDir, record);
     const fast = await w.json(['--dry-run']);
     assert.match(fast.report.actions.find((a) => a.pipeline_id === 600)?.reason ?? '', /last update \d+s ago > threshold 30s/);
-    const { rm } = await import('node:fs/promises');
     await rm(`${w.dir}/healer.config.json`);
   });
 });
@@ -237,7 +235,6 @@ describe('healer scan: bad and legacy records among good ones', () => {
     stuckPipeline(w.fake, 805);
     await writeRecord(w.stateDir, stuckRecord(805, now));
     await writeRecord(w.stateDir, finishedRecord(806, now));
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(`${w.stateDir}/807`); // a folder whose first job has not written yet
     await mkdir(`${w.stateDir}/not-a-pipeline`);
 
