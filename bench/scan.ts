@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTimestamp } from '../src/core/time.js';
 import { FakeGitLab } from '../test/fake-gitlab/server.js';
-import { finishedRecord, stuckRecord } from '../test/helpers/records.js';
+import { finishedRecord, stuckRecord } from '../test/helpers/scan-records.js';
 
 const BIN = fileURLToPath(new URL('../../bin/healer.js', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CliResult } from '../helpers/cli.js';
 import { runCli } from '../helpers/cli.js';
-import { stuckRecord, writeRecord } from '../helpers/records.js';
+import { stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { stuckPipeline, world, type World } from '../helpers/world.js';
 
 const API_CANARY = 'CANARY-api-7f3c9e1d-never-print-me';

@@ -11,7 +11,7 @@ import { GitLabClient, type ClientOptions } from '../../src/gitlab/client.js';
 import { GitLabError } from '../../src/gitlab/errors.js';
 import { startPipeline } from '../../src/gitlab/start-pipeline.js';
 import { FakeGitLab } from '../fake-gitlab/server.js';
-import { stuckRecord } from '../helpers/records.js';
+import { stuckRecord } from '../helpers/scan-records.js';
 
 const API = 'api-token-client-test';
 const TRIGGER = 'trigger-token-client-test';

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { lineageVariables } from '../../src/core/lineage.js';
 import { GitLabClient } from '../../src/gitlab/client.js';
 import type { LoggedRequest } from '../fake-gitlab/server.js';
-import { stuckRecord, writeRecord } from '../helpers/records.js';
+import { stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { API_TOKEN, stuckPipeline, TRIGGER_TOKEN, world, type World } from '../helpers/world.js';
 
 const SPEC_DIR = new URL('../../../../shared/gitlab/openapi/', import.meta.url);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readRecords, type ReadMode, type RecordRead } from '../../src/store/record-reader.js';
 import { tempDir } from '../helpers/cli.js';
-import { finishedRecord, stuckRecord, writeRecord } from '../helpers/records.js';
+import { finishedRecord, stuckRecord, writeRecord } from '../helpers/scan-records.js';
 
 describe('record reader', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { finishedRecord, stuckRecord, writeRecord } from '../helpers/records.js';
+import { finishedRecord, stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { creates, stuckPipeline, world, writes, type World } from '../helpers/world.js';
 
 describe('healer resume', () => {

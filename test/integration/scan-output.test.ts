@@ -11,7 +11,7 @@ import { runScanCommand } from '../../src/commands/scan.js';
 import { Output } from '../../src/output.js';
 import { Redactor } from '../../src/redact.js';
 import { tempDir } from '../helpers/cli.js';
-import { finishedRecord, stuckRecord, writeRecord } from '../helpers/records.js';
+import { finishedRecord, stuckRecord, writeRecord } from '../helpers/scan-records.js';
 
 class Stream {
   text = '';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { stuckRecord, writeRecord } from '../helpers/records.js';
+import { stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { startCli } from '../helpers/cli.js';
 import { creates, stuckPipeline, world, type ScanJson, type World } from '../helpers/world.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { finishedRecord, makeRecord, MINUTE, stuckRecord, writeRecord } from '../helpers/records.js';
+import { finishedRecord, makeRecord, MINUTE, stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { API_TOKEN, creates, stuckPipeline, world, writes, type World } from '../helpers/world.js';
 
 describe('healer scan: a stuck pipeline', () => {

@@ -6,7 +6,7 @@ import type { Facts, JobFacts, PipelineFacts } from '../../src/core/facts.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import type { ProgressRecord } from '../../src/core/record.js';
 import { triage, type Skip } from '../../src/core/triage.js';
-import { finishedRecord, makeRecord, MINUTE, stuckRecord } from '../helpers/records.js';
+import { finishedRecord, makeRecord, MINUTE, stuckRecord } from '../helpers/scan-records.js';
 
 const NOW = Date.parse('2026-12-04T10:00:00Z');
 const API: Policy = { ...DEFAULT_POLICY, gitlabUrl: 'https://gitlab.example.com', capabilities: { api: true, resumeVia: 'create' } };

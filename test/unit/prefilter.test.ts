@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { worthParsing } from '../../src/scan/prefilter.js';
-import { finishedRecord, MINUTE, stuckRecord } from '../helpers/records.js';
+import { finishedRecord, MINUTE, stuckRecord } from '../helpers/scan-records.js';
 
 const NOW = Date.parse('2026-12-04T10:00:00Z');
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value, null, 2));

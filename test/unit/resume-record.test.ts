@@ -6,7 +6,7 @@ import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import { validateRecord } from '../../src/core/record-parse.js';
 import { addIntent, adoptIntent, recheck, settleIntent } from '../../src/core/resume-record.js';
 import { triage, type Candidate } from '../../src/core/triage.js';
-import { MINUTE, stuckRecord } from '../helpers/records.js';
+import { MINUTE, stuckRecord } from '../helpers/scan-records.js';
 
 const NOW = Date.parse('2026-12-04T10:00:00Z');
 const POLICY: Policy = { ...DEFAULT_POLICY, capabilities: { api: false, resumeVia: 'trigger' } };
