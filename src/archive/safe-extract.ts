@@ -192,7 +192,12 @@ async function inflateTo(
     await pipeline(source, counter, createWriteStream(path, { flags: 'wx', mode: item.mode }));
   } catch (error) {
     if (error instanceof HealerError) throw error;
-    throw refuse(`${name}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    // yauzl counts the inflated bytes against the size the central directory declares.
+    if (message.startsWith('too many bytes in the stream')) {
+      throw refuse(`${name} inflates to more than the ${formatSize(item.entry.uncompressedSize)} it declares (a zip bomb, or a damaged archive)`);
+    }
+    throw refuse(`${name}: ${message}`);
   }
   return written;
 }
