@@ -11,7 +11,7 @@ import { HealerError, describeError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { FileStore } from '../store/file-store.js';
 import type { HeldLock } from '../store/lock.js';
-import { deleteTrash, moveToTrash, tryLockRecord } from '../store/record-removal.js';
+import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord } from '../store/record-removal.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
 import { durationFlag, storeFrom, stuckPolicyFrom, type RecordFlags } from './record-options.js';
 
@@ -98,7 +98,10 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
     const members = lineage.members.map((m) => m.pipelineId);
     const reason = lineage.members.map((m) => m.reason).find((r) => r.startsWith('abandoned')) ?? lineage.members[lineage.members.length - 1]!.reason;
     if (options.dryRun) {
-      removed.push({ rootId: lineage.rootId, members, reason });
+      const locked = [];
+      for (const id of members) if (await isRecordLocked(store, id)) locked.push(id);
+      if (locked.length === 0) removed.push({ rootId: lineage.rootId, members, reason });
+      else for (const id of members) kept.push({ pipelineId: id, rootId: lineage.rootId, reason: `the record of pipeline ${locked[0]} is locked by another process` });
       continue;
     }
     try {

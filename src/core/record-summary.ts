@@ -16,7 +16,10 @@ export interface StuckPolicy {
   perStage?: Record<string, number>;
 }
 
-/** A stage as shown to people: its recorded status, or `stuck`, or `pending` when nothing was recorded for it. */
+/**
+ * A stage as shown to people: its recorded status, or `stuck`; when nothing was recorded for it, `skipped` if the
+ * pipeline was resumed past it, else `pending`.
+ */
 export type StageState = 'pending' | 'in_progress' | 'stuck' | 'done' | 'failed' | 'skipped' | 'canceled' | 'unknown';
 
 /**
@@ -121,12 +124,14 @@ export function summarizeRecord(record: ProgressRecord, now: number, policy: Stu
   stuckUnits.sort((a, b) => rank(a.stage) - rank(b.stage) || (a.idleMs === b.idleMs ? 0 : a.idleMs < b.idleMs ? 1 : -1));
   const stuckStages = new Set(stuckUnits.map((s) => s.stage));
 
-  const stages: StageSummary[] = order.map((name) => {
+  // A pipeline resumed at stage R does not run the stages before R (their results come from the earlier pipelines).
+  const resumeAt = record.lineage?.resume_stage ? order.indexOf(record.lineage.resume_stage) : -1;
+  const stages: StageSummary[] = order.map((name, index) => {
     const entry = own(record.stages, name);
     const jobs = Object.values(record.jobs).filter((job) => job.stage === name).length;
     let state: StageState;
     if (stuckStages.has(name)) state = 'stuck';
-    else if (entry === undefined) state = 'pending';
+    else if (entry === undefined) state = index < resumeAt ? 'skipped' : 'pending';
     else state = (['pending', 'in_progress', 'done', 'failed', 'skipped', 'canceled'] as const).find((s) => s === entry.status) ?? 'unknown';
     return { name, state, jobs };
   });

@@ -9,6 +9,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HealerError, isHealerError } from '../errors.js';
 import type { FileStore } from './file-store.js';
+import lockfile from 'proper-lockfile';
 import { acquireLock, type HeldLock } from './lock.js';
 
 /** Trash folders start with a dot, so pipelineIds() never lists them. */
@@ -21,6 +22,15 @@ export async function tryLockRecord(store: FileStore, pipelineId: number): Promi
   } catch (error) {
     if (isHealerError(error) && error.kind === 'lock') return null;
     throw new HealerError('state', `cannot lock ${store.pathFor(pipelineId)}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Whether another process holds the record's lock now (a stale lock does not count), without taking it. */
+export async function isRecordLocked(store: FileStore, pipelineId: number): Promise<boolean> {
+  try {
+    return await lockfile.check(store.pathFor(pipelineId), { realpath: false, stale: Math.max(2000, store.lock.staleMs) });
+  } catch {
+    return false; // the folder is gone or unreadable: the real run will say so
   }
 }
 

@@ -91,6 +91,7 @@ test('lineage and resumes are carried; resume times count as activity', () => {
   }, NOW);
   const s = summarizeRecord(record, NOW, policy);
   assert.deepEqual(s.lineage, { rootPipelineId: 10, parentPipelineId: 15, attempt: 2, resumeStage: 'test' });
+  assert.deepEqual(s.stages.map((st) => st.state), ['skipped', 'failed', 'pending'], 'build was skipped by the resume');
   assert.equal(s.resumes.length, 1);
   assert.equal(s.idleMs, HOUR);
 });
