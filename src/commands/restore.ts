@@ -22,9 +22,6 @@ import { HealerError, describeError, usageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { Redactor } from '../redact.js';
 import { redactor as defaultRedactor } from '../redact.js';
-import { DEFAULT_STATE_DIR, FileStore } from '../store/file-store.js';
-import { readLineage } from '../store/lineage-reader.js';
-import { isStrict } from './job-recorder.js';
 import { limitsFrom, type LimitFlags, type RestoreLimits } from './restore-limits.js';
 
 type Env = Record<string, string | undefined>;
@@ -70,6 +67,11 @@ interface Report {
   warnings: string[];
   files: number;
   bytes: number;
+}
+
+/** --strict or HEALER_STRICT=1, as for `healer stage`. */
+function isStrict(options: RestoreOptions, env: Env): boolean {
+  return options.strict === true || /^(1|true|yes)$/i.test(env.HEALER_STRICT ?? '');
 }
 
 const labelOf = (s: ArtifactSource) => `${s.job} (job ${s.jobId}, pipeline ${s.pipelineId})`;
@@ -135,6 +137,8 @@ export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Pr
     const root = rootRaw ? checkPipelineId(rootRaw) : null;
     if (root && !root.ok) throw usageError(`HEALER_ROOT_PIPELINE_ID: ${root.reason}`);
 
+    // The store, the lock library and the record validators load only past the fast path.
+    const [{ FileStore, DEFAULT_STATE_DIR }, { readLineage }] = await Promise.all([import('../store/file-store.js'), import('../store/lineage-reader.js')]);
     const store = new FileStore(options.stateDir ?? (env.HEALER_STATE_DIR || DEFAULT_STATE_DIR));
     try {
       await store.checkStateDir();
