@@ -90,10 +90,19 @@ export async function stageArchive(zipPath: string, stagingDir: string, label: s
     return { dir: stagingDir, entries: planned.map(({ entry: _entry, ...rest }) => rest), files: planned.length, bytes };
   } catch (error) {
     if (error instanceof HealerError) throw error;
-    throw refuse((error as Error).message);
+    throw ioError(error, label) ?? refuse((error as Error).message);
   } finally {
     zip.close();
   }
+}
+
+/** A failure of the disk (no space, no permission), told apart from a refusal of the archive. */
+export function ioError(error: unknown, what: string): HealerError | null {
+  const e = error as NodeJS.ErrnoException;
+  if (!e?.code || !e.syscall) return null;
+  return new HealerError('action', `cannot write ${what} while restoring artifacts: ${e.code}`, {
+    hint: e.code === 'ENOSPC' ? 'the runner is out of disk space' : 'check that the project folder is writable by the job',
+  });
 }
 
 async function planEntries(
@@ -192,6 +201,8 @@ async function inflateTo(
     await pipeline(source, counter, createWriteStream(path, { flags: 'wx', mode: item.mode }));
   } catch (error) {
     if (error instanceof HealerError) throw error;
+    const io = ioError(error, item.parts.join('/'));
+    if (io) throw io;
     const message = (error as Error).message;
     // yauzl counts the inflated bytes against the size the central directory declares.
     if (message.startsWith('too many bytes in the stream')) {

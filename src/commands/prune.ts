@@ -10,8 +10,7 @@ import { formatDuration, formatTimestamp } from '../core/time.js';
 import { HealerError, describeError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { FileStore } from '../store/file-store.js';
-import type { HeldLock } from '../store/lock.js';
-import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord } from '../store/record-removal.js';
+import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord, type RemovalLock } from '../store/record-removal.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
 import { durationFlag, storeFrom, stuckPolicyFrom, type RecordFlags } from './record-options.js';
 
@@ -54,7 +53,7 @@ async function removeLineage(
   stuck: StuckPolicy,
   now: number,
 ): Promise<{ removed: true } | { removed: false; reason: string }> {
-  const held: HeldLock[] = [];
+  const held: RemovalLock[] = [];
   const trash: string[] = [];
   try {
     for (const member of lineage.members) {
@@ -66,7 +65,10 @@ async function removeLineage(
       const verdict = again.kind === 'broken' ? member : judgeCandidate(again, policy, now);
       if (!verdict.eligible) return { removed: false, reason: `pipeline ${member.pipelineId} changed since the scan: ${verdict.reason}` };
     }
-    for (const member of lineage.members) trash.push(await moveToTrash(store, member.pipelineId));
+    for (const [i, member] of lineage.members.entries()) {
+      trash.push(await moveToTrash(store, member.pipelineId));
+      held[i]!.disown();
+    }
   } finally {
     for (const lock of held) await lock.release();
   }

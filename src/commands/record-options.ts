@@ -17,8 +17,16 @@ export interface RecordFlags {
 
 export const DEFAULT_STUCK_AFTER_MS = 10 * 60_000;
 
+/**
+ * The store, judging locks as the writers do: a lock is stale only after HEALER_LOCK_STALE_MS (the writers refresh
+ * theirs every half of it), so prune never takes over a lock that a writer with a longer setting still holds.
+ */
 export function storeFrom(flags: RecordFlags, env: Env): FileStore {
-  return new FileStore(flags.stateDir ?? (env.HEALER_STATE_DIR || DEFAULT_STATE_DIR));
+  const stale = env.HEALER_LOCK_STALE_MS;
+  if (stale !== undefined && stale !== '' && !/^\d{1,9}$/.test(stale)) {
+    throw usageError(`HEALER_LOCK_STALE_MS=${JSON.stringify(stale).slice(0, 40)} is not a number of milliseconds`);
+  }
+  return new FileStore(flags.stateDir ?? (env.HEALER_STATE_DIR || DEFAULT_STATE_DIR), stale ? { staleMs: Number(stale) } : {});
 }
 
 export function durationFlag(value: string, flag: string): number {

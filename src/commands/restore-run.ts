@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInstall, installArchives } from '../archive/install-tree.js';
-import { stageArchive, STAGING_PREFIX, type Budget, type StagedArchive } from '../archive/safe-extract.js';
+import { ioError, stageArchive, STAGING_PREFIX, type Budget, type StagedArchive } from '../archive/safe-extract.js';
 import type { ArtifactSource } from '../core/restore-plan.js';
 import { HealerError, usageError } from '../errors.js';
 import { apiBaseFromEnv, artifactAuthFromEnv } from '../gitlab/artifact-auth.js';
@@ -61,7 +61,12 @@ export async function downloadAndStage(
 ): Promise<{ restored: Restored[] }> {
   const apiBase = apiBaseFromEnv(ctx.env);
   const auth = await artifactAuthFromEnv(ctx.env, ctx.redactor);
-  const staging = await mkdtemp(join(root, STAGING_PREFIX));
+  let staging: string;
+  try {
+    staging = await mkdtemp(join(root, STAGING_PREFIX));
+  } catch (error) {
+    throw ioError(error, `into ${root}`) ?? error;
+  }
   try {
     const staged: Array<{ label: string; staged: StagedArchive; source: ArtifactSource }> = [];
     const budget: Budget = { bytes: 0, files: 0 };
@@ -94,7 +99,11 @@ export async function downloadAndStage(
       staged.push({ label, staged: archive, source });
     }
     await checkInstall(root, staged);
-    await installArchives(root, staged);
+    try {
+      await installArchives(root, staged);
+    } catch (error) {
+      throw ioError(error, `into ${root}`) ?? error;
+    }
     return { restored: staged.map((s) => ({ source: s.source, files: s.staged.files, bytes: s.staged.bytes })) };
   } finally {
     await rm(staging, { recursive: true, force: true, maxRetries: 3 });

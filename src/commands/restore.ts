@@ -87,6 +87,10 @@ function parsedOrUsage<T>(parse: () => T): T {
 
 export async function runRestore(options: RestoreOptions, deps: RestoreDeps): Promise<number> {
   const { env, out } = deps;
+  // Tokens are registered before anything can print: the download code reads them again later.
+  const redactor = deps.redactor ?? defaultRedactor;
+  redactor.add(env.CI_JOB_TOKEN);
+  redactor.add(env.GITLAB_TOKEN);
   const strict = isStrict(options, env);
   const resumeStage = (env.RESUME_STAGE ?? '').trim();
   const jobStage = env.CI_JOB_STAGE?.trim() || null;

@@ -2,27 +2,62 @@
  * Removing a pipeline's folder without racing its writers: take the record's lock without waiting (a held lock
  * means a writer is at work: keep the record), re-read it under the lock, then rename the whole folder to a hidden
  * trash name in the state folder — one atomic step, after which no writer finds it — and delete the trash.
- * A writer that comes later simply starts a new record.
+ * A writer that comes later simply starts a new record, with a new lock that prune must then never touch.
  */
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HealerError, isHealerError } from '../errors.js';
+import { HealerError } from '../errors.js';
 import type { FileStore } from './file-store.js';
+import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
-import { acquireLock, type HeldLock } from './lock.js';
 
 /** Trash folders start with a dot, so pipelineIds() never lists them. */
 export const TRASH_PREFIX = '.healer-prune-';
 
-/** The record's lock, or null when another process holds it (a stale lock is taken over, as writers do). */
-export async function tryLockRecord(store: FileStore, pipelineId: number): Promise<HeldLock | null> {
+/** A record's lock held for removal. */
+export interface RemovalLock {
+  /**
+   * The folder (with the lock inside it) has been moved away: from now on never remove anything at the lock's old
+   * path, where a new writer may already have taken a new lock.
+   */
+  disown(): void;
+  release(): Promise<void>;
+}
+
+/**
+ * The record's lock, taken without waiting, or null when another process holds it (a stale lock is taken over, as
+ * writers do). proper-lockfile removes a lock by its path, on release and at process exit; the file-system functions
+ * it is given turn that removal into a no-op once the lock is disowned.
+ */
+export async function tryLockRecord(store: FileStore, pipelineId: number): Promise<RemovalLock | null> {
+  let disowned = false;
+  const guardedFs = {
+    ...fs,
+    rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => (disowned ? callback(null) : fs.rmdir(path, callback)),
+    rmdirSync: (path: string) => (disowned ? undefined : fs.rmdirSync(path)),
+  };
+  let release: () => Promise<void>;
   try {
-    return await acquireLock(store.pathFor(pipelineId), { staleMs: store.lock.staleMs, timeoutMs: 0 });
+    release = await lockfile.lock(store.pathFor(pipelineId), {
+      realpath: false,
+      stale: Math.max(2000, store.lock.staleMs),
+      retries: 0,
+      fs: guardedFs,
+      onCompromised: () => undefined, // after a move the refresh finds the lock gone: expected
+    });
   } catch (error) {
-    if (isHealerError(error) && error.kind === 'lock') return null;
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return null;
     throw new HealerError('state', `cannot lock ${store.pathFor(pipelineId)}: ${(error as Error).message}`, { cause: error });
   }
+  return {
+    disown: () => {
+      disowned = true;
+    },
+    release: async () => {
+      await release().catch(() => undefined);
+    },
+  };
 }
 
 /** Whether another process holds the record's lock now (a stale lock does not count), without taking it. */
