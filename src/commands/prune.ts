@@ -53,24 +53,25 @@ async function removeLineage(
   stuck: StuckPolicy,
   now: number,
 ): Promise<{ removed: true } | { removed: false; reason: string }> {
-  const held: RemovalLock[] = [];
+  const held: Array<{ pipelineId: number; lock: RemovalLock }> = [];
   const trash: string[] = [];
   try {
     for (const member of lineage.members) {
       const lock = await tryLockRecord(store, member.pipelineId);
-      if (lock === null) return { removed: false, reason: `the record of pipeline ${member.pipelineId} is locked by another process` };
-      held.push(lock);
+      if (lock === 'held') return { removed: false, reason: `the record of pipeline ${member.pipelineId} is locked by another process` };
+      if (lock === 'gone') continue; // removed meanwhile by another prune
+      held.push({ pipelineId: member.pipelineId, lock });
       const again = await readCandidate(store, member.pipelineId, now, stuck);
       // A broken record read again keeps its first judgement (its file time was read by the scan).
       const verdict = again.kind === 'broken' ? member : judgeCandidate(again, policy, now);
       if (!verdict.eligible) return { removed: false, reason: `pipeline ${member.pipelineId} changed since the scan: ${verdict.reason}` };
     }
-    for (const [i, member] of lineage.members.entries()) {
-      trash.push(await moveToTrash(store, member.pipelineId));
-      held[i]!.disown();
+    for (const { pipelineId, lock } of held) {
+      trash.push(await moveToTrash(store, pipelineId));
+      lock.disown();
     }
   } finally {
-    for (const lock of held) await lock.release();
+    for (const { lock } of held) await lock.release();
   }
   for (const path of trash) await deleteTrash(path);
   return { removed: true };

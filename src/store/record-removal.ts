@@ -26,11 +26,11 @@ export interface RemovalLock {
 }
 
 /**
- * The record's lock, taken without waiting, or null when another process holds it (a stale lock is taken over, as
- * writers do). proper-lockfile removes a lock by its path, on release and at process exit; the file-system functions
+ * The record's lock, taken without waiting; 'held' when another process holds it (a stale lock is taken over, as
+ * writers do); 'gone' when the folder no longer exists (another prune was quicker). proper-lockfile removes a lock by its path, on release and at process exit; the file-system functions
  * it is given turn that removal into a no-op once the lock is disowned.
  */
-export async function tryLockRecord(store: FileStore, pipelineId: number): Promise<RemovalLock | null> {
+export async function tryLockRecord(store: FileStore, pipelineId: number): Promise<RemovalLock | 'held' | 'gone'> {
   let disowned = false;
   const guardedFs = {
     ...fs,
@@ -47,7 +47,9 @@ export async function tryLockRecord(store: FileStore, pipelineId: number): Promi
       onCompromised: () => undefined, // after a move the refresh finds the lock gone: expected
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOCKED') return 'held';
+    if (code === 'ENOENT') return 'gone';
     throw new HealerError('state', `cannot lock ${store.pathFor(pipelineId)}: ${(error as Error).message}`, { cause: error });
   }
   return {

@@ -8,8 +8,9 @@ export function registerPrune(program: Command): void {
     .command('prune')
     .summary('delete finished records (whole lineages) older than a given age')
     .description(
-      'Delete the pipeline folders of the state folder whose whole lineage is finished and older than --older-than,\n' +
-        'judged from the records\' timestamps. Never a record whose lock is held, never a lineage with a live pipeline.',
+      'Delete the pipeline folders whose whole lineage is finished and older than\n' +
+        "--older-than, judged from the records' timestamps. Never a record whose lock\n" +
+        'is held, never a lineage with a live pipeline.',
     )
     .requiredOption('--older-than <duration>', 'age of the last update, e.g. 7d, 12h, 30m')
     .option('--dry-run', 'print what would be removed; remove nothing')

@@ -6,9 +6,10 @@ export function registerRestore(program: Command): void {
     .command('restore')
     .summary('in a resumed pipeline, fetch the artifacts of the skipped stages (first line of every job)')
     .description(
-      'In a pipeline resumed at RESUME_STAGE, download the artifacts of the jobs of the skipped stages from the\n' +
-        "lineage's earlier pipelines (each job's latest successful run; the job's needs from HEALER_NEEDS when set)\n" +
-        'and unpack them safely into the project folder. Does nothing, quickly, in a pipeline that is not a resume.',
+      'In a pipeline resumed at RESUME_STAGE, download the artifacts of the jobs of\n' +
+        "the skipped stages from the lineage's earlier pipelines (each job's latest\n" +
+        'successful run; only the needs in HEALER_NEEDS when set) and unpack them\n' +
+        'safely into the project folder. Does nothing, quickly, in other pipelines.',
     )
     .option('--dir <dir>', 'project folder to unpack into (default: CI_PROJECT_DIR)')
     .option('--state-dir <dir>', 'state folder (default: HEALER_STATE_DIR, else /mnt/ci-state/pipelines)')

@@ -8,8 +8,9 @@ export function registerStatus(program: Command): void {
     .command('status')
     .summary('show the progress records: stages, stuck jobs, lineage, resumes')
     .description(
-      'List the records of the state folder as the watchdog sees them: pipeline, ref, age, lineage and attempt,\n' +
-        "each stage's state, the stuck job if any, and the resumes done. Broken records are listed with the reason.",
+      'List the records of the state folder as the watchdog sees them: pipeline,\n' +
+        "ref, age, lineage and attempt, each stage's state, the stuck job if any, and\n" +
+        'the resumes done. Broken records are listed with the reason.',
     )
     .option('--pipeline <id>', 'show one record, with its jobs')
     .option('--state-dir <dir>', 'state folder (default: HEALER_STATE_DIR, else /mnt/ci-state/pipelines)')

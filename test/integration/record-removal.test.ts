@@ -16,12 +16,13 @@ test('a held lock is reported and not taken; after a move the old path is never 
     await writeRecordFile(dir, 7, v1Record({ id: 7 }));
     const writer = await lockfile.lock(store.pathFor(7), { realpath: false, stale: 15_000 });
     assert.equal(await isRecordLocked(store, 7), true);
-    assert.equal(await tryLockRecord(store, 7), null, 'held by another writer');
+    assert.equal(await tryLockRecord(store, 7), 'held', 'held by another writer');
+    assert.equal(await tryLockRecord(store, 8), 'gone', 'no such folder');
     await writer();
     assert.equal(await isRecordLocked(store, 7), false);
 
     const mine = await tryLockRecord(store, 7);
-    assert.ok(mine);
+    assert.ok(typeof mine === 'object');
     const trash = await moveToTrash(store, 7);
     mine.disown();
     // A job of pipeline 7 (another process) writes again at once: new folder, new lock at the very same path.
