@@ -9,6 +9,9 @@ import { ExitCode } from './errors.js';
 import { registerStage } from './wiring/stage.js';
 import { registerRun } from './wiring/run.js';
 import { registerDemo } from './wiring/demo.js';
+import { registerRestore } from './wiring/restore.js';
+import { registerStatus } from './wiring/status.js';
+import { registerPrune } from './wiring/prune.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,6 +38,9 @@ Environment: NO_COLOR disables colours. Documentation: README.md.`,
   registerStage(program);
   registerRun(program);
   registerDemo(program);
+  registerRestore(program);
+  registerStatus(program);
+  registerPrune(program);
   return program;
 }
 
