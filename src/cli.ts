@@ -9,6 +9,7 @@ import { ExitCode } from './errors.js';
 import { registerStage } from './wiring/stage.js';
 import { registerRun } from './wiring/run.js';
 import { registerDemo } from './wiring/demo.js';
+import { registerInit } from './wiring/init.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +37,7 @@ Environment: NO_COLOR disables colours. Documentation: README.md.`,
   registerStage(program);
   registerRun(program);
   registerDemo(program);
+  registerInit(program);
   return program;
 }
 

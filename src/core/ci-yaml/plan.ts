@@ -95,6 +95,18 @@ function gateFlow(order: string[], stage: string): string {
   return ruleFlow({ if: gateExpression(order, stage), when: 'never' });
 }
 
+/** The local files a configuration includes that the caller may read and pass back in `includes`. */
+export function localIncludes(text: string): string[] {
+  try {
+    const loaded = loadCi(text);
+    return parseIncludes(new CiModel(loaded.doc, loaded.root).global('include'))
+      .filter(readableLocal)
+      .map((ref) => ref.target);
+  } catch {
+    return [];
+  }
+}
+
 export function initCiYaml(text: string, options: InitOptions = {}): InitResult {
   try {
     return plan(text, options);
@@ -187,9 +199,9 @@ function plan(text: string, options: InitOptions): InitPlan {
   const global: string[] = [];
   const scriptJobs = jobs.filter((e) => !isTrigger(ctx, e));
   if (scriptJobs.length > 0 || includeRefs.length > 0) {
-    recordAll(ctx, scriptJobs, global);
     const stagesChange = ensureStagesVariable(ctx);
     if (stagesChange) global.push(stagesChange);
+    recordAll(ctx, scriptJobs, global);
   } else {
     warn(ctx, 'no-jobs', 'the file defines no jobs and includes no files: nothing to do');
   }
@@ -251,13 +263,17 @@ function recordAll(ctx: PlanContext, jobs: Entry[], global: string[]): void {
   const block = (indent: string) =>
     missing.map((key) => `${indent}${key}:\n${linesOf(key).map((l) => `${indent}  - ${scalar(l.text)}\n`).join('')}`).join('');
   const def = ctx.model.entries.get('default');
-  if (def) {
+  const topLevel = keys.map((k) => ctx.model.entries.get(k)).find((e) => e !== undefined);
+  if (!def && topLevel) {
+    // The file uses the deprecated top-level before_script/after_script: stay in that style.
+    ctx.edits.insertAfterPair(topLevel.pair, () => block(''));
+  } else if (def) {
     if (!isMap(def.node) || def.node !== def.pair.value) throw new CiInputError('default: is not a plain mapping; healer cannot add before_script/after_script to it');
     ctx.edits.appendPair(def.node, block);
   } else {
     addTopLevel(ctx, `default:\n${block('  ')}`);
   }
-  global.push(`default ${missing.join(' and ')}: healer's lines added`);
+  global.push(`${def || !topLevel ? "default " : ""}${missing.join(' and ')}: healer's lines added`);
 }
 
 function reportIncludes(ctx: PlanContext, refs: IncludeRef[], texts: readonly IncludedText[], external: External): IncludeReport[] {
