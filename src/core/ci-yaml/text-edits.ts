@@ -12,6 +12,8 @@ interface Edit {
   end: number;
   text: string;
   seq: number;
+  /** Indentation of inserted block text: at one offset, deeper text (the end of the block above) comes first. */
+  indent: number;
 }
 
 interface SourceToken {
@@ -42,12 +44,12 @@ export class TextEdits {
     return this.edits.length;
   }
 
-  add(start: number, end: number, text: string): void {
-    this.edits.push({ start, end, text, seq: this.seq++ });
+  add(start: number, end: number, text: string, indent = 0): void {
+    this.edits.push({ start, end, text, seq: this.seq++, indent });
   }
 
   apply(): string {
-    const sorted = [...this.edits].sort((a, b) => b.start - a.start || b.seq - a.seq);
+    const sorted = [...this.edits].sort((a, b) => b.start - a.start || a.indent - b.indent || b.seq - a.seq);
     let out = this.text;
     let limit = Infinity;
     for (const e of sorted) {
@@ -96,14 +98,14 @@ export class TextEdits {
       if (!ind) throw new EditError('sequence item without "-"');
       const indent = this.columnAt(ind.offset, 'a list item');
       const at = this.lineStart(ind.offset);
-      this.add(at, at, render(indent));
+      this.add(at, at, render(indent), indent.length);
       return;
     }
     const first = token.items[0]!.start.find((t) => t.type === 'seq-item-ind');
     if (!first) throw new EditError('sequence item without "-"');
     const indent = this.columnAt(first.offset, 'a list item');
     const at = this.afterLine(seq.range?.[1] ?? first.offset);
-    this.add(at, at, this.ensureNewline(at, render(indent)));
+    this.add(at, at, this.ensureNewline(at, render(indent)), indent.length + 1);
   }
 
   /** The column of the keys of a block mapping. */
@@ -130,7 +132,7 @@ export class TextEdits {
     const last = pairs[pairs.length - 1];
     if (!last) throw new EditError('cannot add to an empty mapping');
     const at = this.pairEnd(last);
-    this.add(at, at, this.ensureNewline(at, render(indent)));
+    this.add(at, at, this.ensureNewline(at, render(indent)), indent.length);
   }
 
   /** Insert lines before the line of `pair`'s key (same indentation). */
@@ -140,7 +142,7 @@ export class TextEdits {
     if (offset === undefined) throw new EditError('key without position');
     const indent = this.columnAt(offset, 'a key');
     const at = this.lineStart(offset);
-    this.add(at, at, render(indent));
+    this.add(at, at, render(indent), indent.length);
   }
 
   /** Insert after the whole `pair` (its value's last line). */
@@ -150,7 +152,7 @@ export class TextEdits {
     if (offset === undefined) throw new EditError('key without position');
     const indent = ' '.repeat(offset - this.lineStart(offset));
     const at = this.pairEnd(pair);
-    this.add(at, at, this.ensureNewline(at, render(indent)));
+    this.add(at, at, this.ensureNewline(at, render(indent)), indent.length);
   }
 
   /** Remove a pair that sits on its own lines. */
@@ -174,7 +176,9 @@ export class TextEdits {
     const value = pair.value as Node | null;
     if (!key.range) throw new EditError('key without position');
     const colon = this.text.indexOf(':', key.range[1]);
-    const end = value?.range ? value.range[1] : colon + 1;
+    let end = value?.range ? value.range[1] : colon + 1;
+    // A block scalar's range takes in its last line break: keep it.
+    while (end > colon + 1 && (this.text[end - 1] === '\n' || this.text[end - 1] === '\r')) end -= 1;
     this.add(colon + 1, end, text);
   }
 
