@@ -243,3 +243,12 @@ describe('includes', () => {
     assert.match(composeCi(r.text).default.before_script[0], /in_progress/);
   });
 });
+
+describe('line ends', () => {
+  it('a file with CRLF line ends keeps them in the added lines', () => {
+    const text = 'stages: [build]\r\nbuild:\r\n  stage: build\r\n  script: [make]\r\n';
+    const r = initOk(text);
+    assert.doesNotMatch(r.text.replace(/\r\n/g, ''), /\n/, 'no bare LF');
+    assert.match(r.text, /rules:\r\n {4}- if: /);
+  });
+});

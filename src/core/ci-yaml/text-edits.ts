@@ -50,11 +50,14 @@ export class TextEdits {
 
   apply(): string {
     const sorted = [...this.edits].sort((a, b) => b.start - a.start || a.indent - b.indent || b.seq - a.seq);
+    // A file with Windows line ends gets them in the added lines too.
+    const crlf = this.text.includes('\r\n');
     let out = this.text;
     let limit = Infinity;
     for (const e of sorted) {
       if (e.end > limit) throw new EditError('internal: overlapping edits');
-      out = out.slice(0, e.start) + e.text + out.slice(e.end);
+      const text = crlf ? e.text.replace(/\r?\n/g, '\r\n') : e.text;
+      out = out.slice(0, e.start) + text + out.slice(e.end);
       limit = Math.min(limit, e.start);
     }
     return out;
