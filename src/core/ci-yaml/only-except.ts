@@ -15,8 +15,6 @@ import { andExpr, orExpr, stringLiteral } from './expressions.js';
 
 export const BRANCH_PIPELINE = '$CI_COMMIT_BRANCH';
 export const TAG_PIPELINE = '$CI_COMMIT_TAG';
-export const MR_PIPELINE = '$CI_PIPELINE_SOURCE == "merge_request_event"';
-export const NOT_MR_PIPELINE = '$CI_PIPELINE_SOURCE != "merge_request_event"';
 
 /** Pipeline sources GitLab documents (job_rules.md); a refs keyword matches one of them. */
 const SOURCES = [
@@ -93,11 +91,6 @@ function policyExprs(name: 'only' | 'except', value: unknown): { ok: true; keys:
   }
   if (keys.length === 0) return { ok: false, reason: `\`${name}\` is empty` };
   return { ok: true, keys };
-}
-
-export interface RuleCondition {
-  if?: string;
-  when?: 'never';
 }
 
 export type PolicyConversion =

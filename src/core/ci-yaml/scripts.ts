@@ -6,7 +6,7 @@
  * a job whose list comes from a file healer does not edit gets its own list with `!reference` to it.
  * Trigger jobs run no scripts and are skipped.
  */
-import { isAlias, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { deref, isObject, Reference, type Plain } from './document.js';
 import { planFor, type PlanContext } from './context.js';
 import type { Entry } from './model.js';
@@ -165,8 +165,4 @@ export function recordJob(ctx: PlanContext, entry: Entry, key: ScriptKey): boole
   );
   plan.actions.push(`${key}: own list = healer's lines + !reference [${p.owner}, ${key}]`);
   return false;
-}
-
-export function isAliasValue(pair: Pair): boolean {
-  return isAlias(pair.value);
 }
