@@ -23,7 +23,6 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
-    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => write(`healer: ${text.trim()}\n`),
