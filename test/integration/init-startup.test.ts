@@ -1,6 +1,8 @@
 /**
  * `healer stage` runs in every CI job: registering `init` in the CLI must not make it load the YAML parser, the diff
- * library or ajv. A resolve hook records every module the process loads.
+ * library or ajv. A resolve hook records every ES module the process loads. The bundled fast path
+ * (dist/fast/stage.cjs) never loads the CLI at all, so this checks the commander path (HEALER_NO_FAST_PATH=1), the
+ * one that shares src/cli.ts with init.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -34,7 +36,7 @@ export async function resolve(specifier, context, next) {
     await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
     const state = join(dir, 'state');
     const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BIN, 'stage', 'build', 'in_progress'], {
-      env: { PATH: process.env.PATH, HOME: dir, CI_PIPELINE_ID: '7', CI_JOB_NAME: 'build', HEALER_STATE_DIR: state },
+      env: { PATH: process.env.PATH, HOME: dir, CI_PIPELINE_ID: '7', CI_JOB_NAME: 'build', HEALER_STATE_DIR: state, HEALER_NO_FAST_PATH: '1' },
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr);
