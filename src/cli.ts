@@ -9,6 +9,7 @@ import { ExitCode } from './errors.js';
 import { registerStage } from './wiring/stage.js';
 import { registerRun } from './wiring/run.js';
 import { registerDemo } from './wiring/demo.js';
+import { registerInit } from './wiring/init.js';
 import { registerRestore } from './wiring/restore.js';
 import { registerStatus } from './wiring/status.js';
 import { registerPrune } from './wiring/prune.js';
@@ -38,6 +39,7 @@ Environment: NO_COLOR disables colours. Documentation: README.md.`,
   registerStage(program);
   registerRun(program);
   registerDemo(program);
+  registerInit(program);
   registerRestore(program);
   registerStatus(program);
   registerPrune(program);

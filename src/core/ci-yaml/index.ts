@@ -1,0 +1,4 @@
+export { initCiYaml, localIncludes, type IncludedText, type InitOptions, type InitPlan, type InitResult, type IncludeReport } from './plan.js';
+export type { JobPlan, Warning } from './context.js';
+export { DEFAULT_COMMAND, jobEndLines, jobStartLines } from './recording.js';
+export { gateExpression, parseGate, stageOrder } from './stages.js';
