@@ -46,8 +46,36 @@ function itemsText(lines: readonly RecordingLine[], indent: string): string {
   return lines.map((l) => `${indent}- ${scalar(l.text)}\n`).join('');
 }
 
-/** Put `missing` first in the list held by `pair` (or replace its value by a list when it is not one). */
-function insertLines(ctx: PlanContext, pair: Pair, missing: readonly RecordingLine[]): void {
+/** The healer line of a list item, if it is one. */
+function lineAt(ctx: PlanContext, item: unknown, lines: readonly RecordingLine[]): RecordingLine | null {
+  const node = deref(ctx.loaded.doc, item);
+  if (!isScalar(node) || typeof node.value !== 'string') return null;
+  const text = node.value;
+  return lines.find((l) => l.matches(text)) ?? null;
+}
+
+/**
+ * Where a missing line goes so that healer's lines keep their order: before the first later line already in the
+ * list (a list written before the restore line existed gets it just before its stage line), else after the last
+ * earlier one, else first.
+ */
+function insertionIndex(ctx: PlanContext, seq: YAMLSeq, lines: readonly RecordingLine[], line: RecordingLine): number {
+  const at = lines.indexOf(line);
+  const found = seq.items.map((item) => {
+    const present = lineAt(ctx, item, lines);
+    return present ? lines.indexOf(present) : -1;
+  });
+  const later = found.findIndex((i) => i > at);
+  if (later >= 0) return later;
+  let earlier = -1;
+  found.forEach((i, index) => {
+    if (i >= 0 && i < at) earlier = index;
+  });
+  return earlier + 1;
+}
+
+/** Put `missing` into the list held by `pair` (or replace its value by a list when it is not one). */
+function insertLines(ctx: PlanContext, pair: Pair, lines: readonly RecordingLine[], missing: readonly RecordingLine[]): void {
   const node = deref(ctx.loaded.doc, pair.value);
   if (node === null) {
     const indent = keyIndent(ctx, pair);
@@ -57,12 +85,14 @@ function insertLines(ctx: PlanContext, pair: Pair, missing: readonly RecordingLi
   if (ctx.touched.has(node)) return;
   ctx.touched.add(node);
   if (isSeq(node) && node.tag !== '!reference') {
-    ctx.edits.insertSeqItems(
-      node as YAMLSeq,
-      0,
-      (indent) => itemsText(missing, indent),
-      () => missing.map((l) => scalar(l.text)).join(', '),
-    );
+    for (const line of missing) {
+      ctx.edits.insertSeqItems(
+        node as YAMLSeq,
+        insertionIndex(ctx, node as YAMLSeq, lines, line),
+        (indent) => itemsText([line], indent),
+        () => scalar(line.text),
+      );
+    }
     return;
   }
   // A string, a block scalar, an alias or a !reference: becomes a list with healer's lines first (nested lists of
@@ -104,7 +134,7 @@ export function ensureIn(ctx: PlanContext, pair: Pair, key: ScriptKey, value: Pl
   if (missing.length === 0 || (node !== null && ctx.touched.has(node))) {
     return updatePrefix(ctx, pair, lines) ? `${key}: healer's command prefix updated` : null;
   }
-  insertLines(ctx, pair, missing);
+  insertLines(ctx, pair, lines, missing);
   return `${key}: ${missing.map((l) => l.kind).join(', ')} added`;
 }
 

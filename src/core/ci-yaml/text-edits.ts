@@ -91,8 +91,14 @@ export class TextEdits {
     const token = tokenOf(seq);
     if (token?.type === 'flow-collection') {
       const open = token.start?.offset;
-      if (open === undefined || index !== 0) throw new EditError('cannot edit this flow sequence');
-      this.add(open + 1, open + 1, seq.items.length > 0 ? `${flowRender()}, ` : flowRender());
+      if (open === undefined) throw new EditError('cannot edit this flow sequence');
+      if (index === 0) {
+        this.add(open + 1, open + 1, seq.items.length > 0 ? `${flowRender()}, ` : flowRender());
+        return;
+      }
+      const before = token.items[index]?.value?.offset;
+      if (before === undefined) throw new EditError('cannot add to the end of this flow sequence');
+      this.add(before, before, `${flowRender()}, `);
       return;
     }
     if (token?.type !== 'block-seq' || token.items.length === 0) throw new EditError('cannot edit this sequence');
