@@ -151,8 +151,8 @@ export function defaultPair(ctx: PlanContext, key: ScriptKey): { pair: Pair | nu
 }
 
 /** Does the job take `key` from default:? (inherit:default false or a list without the key says no.) */
-export function inheritsDefault(ctx: PlanContext, entry: Entry, key: ScriptKey): boolean {
-  const inherit = ctx.model.merged(entry.name).inherit;
+export function inheritsDefault(ctx: PlanContext, name: string, key: ScriptKey): boolean {
+  const inherit = ctx.model.merged(name).inherit;
   if (!isObject(inherit)) return true;
   const d = inherit.default;
   if (d === false) return false;
@@ -160,7 +160,7 @@ export function inheritsDefault(ctx: PlanContext, entry: Entry, key: ScriptKey):
   return true;
 }
 
-export function isTrigger(ctx: PlanContext, entry: Entry): boolean {
+export function isTrigger(ctx: PlanContext, entry: { name: string }): boolean {
   const t = ctx.model.merged(entry.name).trigger;
   return t !== undefined && t !== null;
 }
@@ -173,7 +173,7 @@ export function recordJob(ctx: PlanContext, entry: Entry, key: ScriptKey): boole
   const plan = planFor(ctx, entry.name);
   const p = ctx.model.provider(entry.name, key);
   if (p === null || (p.value === null && p.pair === null)) {
-    if (inheritsDefault(ctx, entry, key)) return true;
+    if (inheritsDefault(ctx, entry.name, key)) return true;
     if (!entry.map) return false;
     const lines = linesFor(ctx, key);
     ctx.edits.appendPair(entry.map, (indent) => `${indent}${key}:\n${itemsText(lines, `${indent}  `)}`);
@@ -195,4 +195,14 @@ export function recordJob(ctx: PlanContext, entry: Entry, key: ScriptKey): boole
   );
   plan.actions.push(`${key}: own list = healer's lines + !reference [${p.owner}, ${key}]`);
   return false;
+}
+
+/** For a job healer does not edit (in an included file): healer's lines its `key` list lacks, to put first there. */
+export function missingInJob(ctx: PlanContext, name: string, key: ScriptKey): RecordingLine[] {
+  const lines = linesFor(ctx, key);
+  const p = ctx.model.provider(name, key);
+  if (p === null || (p.value === null && p.pair === null)) return inheritsDefault(ctx, name, key) ? [] : lines;
+  const node = p.pair ? deref(ctx.loaded.doc, p.pair.value) : null;
+  if (node !== null && ctx.touched.has(node)) return [];
+  return missingLines(lines, flatten(ctx, p.value, lines));
 }

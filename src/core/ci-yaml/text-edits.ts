@@ -191,6 +191,14 @@ export class TextEdits {
     this.add(colon + 1, end, text);
   }
 
+  /** Insert `text` just after the colon of `key:` (an anchor before the value). */
+  insertAfterColon(pair: Pair, text: string): void {
+    const key = pair.key as Node;
+    if (!key.range) throw new EditError('key without position');
+    const colon = this.text.indexOf(':', key.range[1]);
+    this.add(colon + 1, colon + 1, text);
+  }
+
   /** The source text of a value (tag and anchor included), from after `key:` to the end of the value. */
   valueSource(pair: Pair): string {
     const key = pair.key as Node;
