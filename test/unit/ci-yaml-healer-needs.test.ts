@@ -99,6 +99,20 @@ describe('HEALER_NEEDS: where it is written', () => {
   });
 });
 
+describe('HEALER_NEEDS that cannot be written: a warning naming the job, the file otherwise edited', () => {
+  it('needs healer cannot follow', () => {
+    const r = initOk(`${BUILDS}test:\n  needs: !reference [.elsewhere, needs]\n  script: [t]\n`);
+    assert.doesNotMatch(r.text, /HEALER_NEEDS/);
+    assert.ok(r.warnings.some((w) => w.code === 'healer-needs-unknown' && w.job === 'test' && /\.elsewhere/.test(w.message)));
+  });
+  it('variables: given as a !reference', () => {
+    const r = initOk(`${BUILDS}.v:\n  variables:\n    A: "1"\ntest:\n  needs: [build]\n  variables: !reference [.v, variables]\n  script: [t]\n`);
+    assert.doesNotMatch(r.text, /HEALER_NEEDS/);
+    const warning = r.warnings.find((w) => w.code === 'healer-needs-not-set' && w.job === 'test');
+    assert.match(warning!.message, /a !reference; add HEALER_NEEDS: '\["build"\]' to its variables by hand/);
+  });
+});
+
 describe('HEALER_NEEDS on later runs', () => {
   it('is added to older init output, then left alone', () => {
     const older = initOk(`${BUILDS}test:\n  needs: [build]\n  script: [t]\n`).text.replace(/  variables:\n    HEALER_NEEDS: .*\n/, '');

@@ -12,7 +12,7 @@ export interface JobPlan {
   rules: RulesOutcome;
   /** What init does to this job and why, one sentence each (some say that nothing needed doing). */
   actions: string[];
-  /** Whether this run edits the file for this job (its own keys, or the shared template it uses). */
+  /** Whether this run edits the file on this job's behalf (its own keys, or a shared template first reached through it). */
   changed: boolean;
   /** Why the job was left as it is (rules === 'refused'). */
   reason?: string;

@@ -10,7 +10,7 @@
  * - A job with neither gets no variable; if it would still see one (its own from an earlier run, another job's it
  *   inherits), its own key is removed, or set to '' (restore reads '' as "not given") when removing is not enough.
  */
-import { isAlias, isMap, isPair, isScalar, visit, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, visit, type Node, type YAMLMap } from 'yaml';
 import { artifactNeeds, needsValue, NEEDS_VARIABLE, variableValue, type ResolveReference } from './artifact-needs.js';
 import { planFor, step, warn, type PlanContext } from './context.js';
 import { deref, isMergePair, isObject, mergeSources, own, toPlain, type Plain } from './document.js';
@@ -91,11 +91,6 @@ function effective(ctx: PlanContext, w: Writes, name: string, depth = 0): string
   return undefined;
 }
 
-function keyIndent(ctx: PlanContext, pair: Pair): string {
-  const offset = (pair.key as Node).range?.[0] ?? 0;
-  return ' '.repeat(offset - ctx.edits.lineStart(offset));
-}
-
 function anchorName(ctx: PlanContext, w: Writes, container: YAMLMap | null): string {
   if (w.taken === null) {
     const taken = new Set<string>();
@@ -142,7 +137,7 @@ function writeOwn(ctx: PlanContext, w: Writes, entry: Entry, map: YAMLMap, raw: 
     return 'set';
   }
   const node = deref(ctx.loaded.doc, pair.value);
-  const indent = `${keyIndent(ctx, pair)}  `;
+  const indent = `${ctx.edits.keyIndent(pair)}  `;
   if (node === null || (isScalar(node) && node.value === null && node === pair.value)) {
     ctx.edits.replaceValue(pair, `\n${indent}${NEEDS_VARIABLE}: ${text}`);
     w.own.set(map, raw);

@@ -6,7 +6,7 @@
  * a job whose list comes from a file healer does not edit gets its own list with `!reference` to it.
  * Trigger jobs run no scripts and are skipped.
  */
-import { isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isPair, isScalar, isSeq, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { deref, isObject, Reference, type Plain } from './document.js';
 import { planFor, type PlanContext } from './context.js';
 import type { Entry } from './model.js';
@@ -78,7 +78,7 @@ function insertionIndex(ctx: PlanContext, seq: YAMLSeq, lines: readonly Recordin
 function insertLines(ctx: PlanContext, pair: Pair, lines: readonly RecordingLine[], missing: readonly RecordingLine[]): void {
   const node = deref(ctx.loaded.doc, pair.value);
   if (node === null) {
-    const indent = keyIndent(ctx, pair);
+    const indent = ctx.edits.keyIndent(pair);
     ctx.edits.replaceValue(pair, `\n${itemsText(missing, `${indent}  `)}`.replace(/\n$/, ''));
     return;
   }
@@ -97,15 +97,10 @@ function insertLines(ctx: PlanContext, pair: Pair, lines: readonly RecordingLine
   }
   // A string, a block scalar, an alias or a !reference: becomes a list with healer's lines first (nested lists of
   // strings are allowed in scripts; GitLab flattens them).
-  const indent = keyIndent(ctx, pair);
+  const indent = ctx.edits.keyIndent(pair);
   const itemIndent = `${indent}  `;
   const original = ctx.edits.valueSource(pair).replace(/\n(?=[^\n])/g, '\n  ');
   ctx.edits.replaceValue(pair, `\n${itemsText(missing, itemIndent)}${itemIndent}- ${original}`);
-}
-
-function keyIndent(ctx: PlanContext, pair: Pair): string {
-  const offset = (pair.key as Node).range?.[0] ?? 0;
-  return ' '.repeat(offset - ctx.edits.lineStart(offset));
 }
 
 /** Rewrite recognised lines written with another command prefix (a plain list of scalars only). */

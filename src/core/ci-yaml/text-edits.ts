@@ -126,6 +126,12 @@ export class TextEdits {
     return ' '.repeat(offset - this.lineStart(offset));
   }
 
+  /** The column of a pair's key as spaces. */
+  keyIndent(pair: Pair): string {
+    const offset = (pair.key as Node).range?.[0] ?? 0;
+    return ' '.repeat(offset - this.lineStart(offset));
+  }
+
   /** Where a pair ends: after the line holding the end of its value. */
   pairEnd(pair: Pair): number {
     const value = pair.value as Node | null;
