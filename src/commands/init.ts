@@ -136,14 +136,14 @@ export async function runInit(options: InitOptions, deps: InitDeps): Promise<num
 }
 
 function countChanged(result: InitPlan): string {
-  const jobs = result.jobs.filter((j) => j.actions.length > 0 && j.rules !== 'unchanged' && j.rules !== 'refused').length;
+  const jobs = result.jobs.filter((j) => j.changed).length;
   return `${jobs} job${jobs === 1 ? '' : 's'}${result.global.length > 0 ? ' and global settings' : ''}`;
 }
 
 function printSummary(out: Output, shown: string, result: InitPlan, written: boolean): void {
   const c = out.color;
   for (const job of result.jobs) {
-    const status = job.rules === 'refused' ? c.yellow('left as is') : job.actions.length === 0 ? c.dim('unchanged') : c.green(job.rules);
+    const status = job.rules === 'refused' ? c.yellow('left as is') : !job.changed ? c.dim('unchanged') : c.green(job.rules === 'unchanged' ? 'updated' : job.rules);
     out.line(`  ${job.job} [${job.stage}]: ${status}`);
     for (const action of job.actions) out.line(`      ${action}`);
     if (job.reason) out.line(`      ${job.reason}`);

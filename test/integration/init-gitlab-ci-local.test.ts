@@ -3,46 +3,16 @@
  * needs:optional; it ignores workflow:rules and only/except, so the configurations here use neither after init):
  * - --list-json with RESUME_STAGE undefined, empty and each stage gives exactly the expected job set;
  * - a real shell-executor run of a 3-stage pipeline resumed from `test` (test needs build) runs test and deploy,
- *   passes, and the jobs record their progress through the built healer binary.
+ *   passes, and the jobs record their progress through the built healer binary; their restore line runs and, without
+ *   a parent pipeline to restore from, only warns (init-gitlab-ci-local-restore.test.ts restores for real).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { BIN, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
-
-const run = promisify(execFile);
-const GCL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
-
-async function gitRepo(dir: string, ci: string): Promise<void> {
-  await writeFile(join(dir, '.gitlab-ci.yml'), ci);
-  const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
-  await run('git', ['init', '-q', '-b', 'main', dir], { env });
-  await run('git', ['-C', dir, 'add', '-A'], { env });
-  await run('git', ['-C', dir, 'commit', '-q', '-m', 'ci'], { env });
-}
-
-function gclEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8' };
-  return env;
-}
-
-async function gcl(dir: string, home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [GCL, '--home', home, '--no-json-schema-validation', ...args], {
-      cwd: dir,
-      env: gclEnv(home),
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+import { startArtifactServer } from '../helpers/artifact-server.js';
+import { BIN, runCli, tempDir } from '../helpers/cli.js';
+import { gcl, gitCommitAll, gitRepo, jobOutput, variables } from '../helpers/gitlab-ci-local.js';
 
 async function listed(dir: string, home: string, resume: string | undefined): Promise<string[]> {
   const args = ['--list-json'];
@@ -131,7 +101,7 @@ describe('init output under gitlab-ci-local', () => {
     await gitRepo(dir, RICH);
     const init = await runCli(['init'], { cwd: dir });
     assert.equal(init.code, 0, init.stderr);
-    await run('git', ['-C', dir, 'commit', '-q', '-am', 'init'], { env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    await gitCommitAll(dir, 'init');
     const all = Object.keys(JOB_STAGES).sort();
     assert.deepEqual(await listed(dir, home, undefined), all, 'RESUME_STAGE undefined: every job, as before');
     assert.deepEqual(await listed(dir, home, ''), all, 'RESUME_STAGE empty: every job, as before');
@@ -165,8 +135,26 @@ deploy:
     );
     const init = await runCli(['init', '--command', `node ${BIN}`], { cwd: repo });
     assert.equal(init.code, 0, init.stderr);
-    const r = await gcl(repo, home, ['--variable', 'RESUME_STAGE=test', '--variable', `HEALER_STATE_DIR=${state}`]);
+    assert.match(await readFile(join(repo, '.gitlab-ci.yml'), 'utf8'), /test:\n(.*\n)*?  variables:\n    HEALER_NEEDS: '\["build"\]'\n/);
+    // A GitLab stand-in on 127.0.0.1: restore must not ask it (or anyone) for anything in this run.
+    const sentinel = await startArtifactServer({ privateToken: 'glpat-sentinel' });
+    let r;
+    try {
+      r = await gcl(repo, home, variables({ RESUME_STAGE: 'test', HEALER_STATE_DIR: state, GITLAB_URL: sentinel.origin, GITLAB_TOKEN: 'glpat-sentinel' }));
+    } finally {
+      await sentinel.close();
+    }
     assert.equal(r.code, 0, `gitlab-ci-local failed:\n${r.stdout}\n${r.stderr}`);
+    // The restore line runs for real here: a resume without HEALER_PARENT_PIPELINE_ID has nowhere to take artifacts
+    // from, which restore documents as a warning with exit 0 — before any state read or request.
+    for (const job of ['test', 'deploy']) {
+      assert.deepEqual(
+        jobOutput(`${r.stdout}\n${r.stderr}`, job).filter((l) => /restore|HEALER_PARENT_PIPELINE_ID/.test(l)),
+        ["healer: warning: RESUME_STAGE is set but HEALER_PARENT_PIPELINE_ID is not: healer cannot tell which pipeline to take the skipped stages' artifacts from; the job goes on without them (HEALER_STRICT=1 makes this an error)"],
+        `${job}: restore ran and warned, nothing else`,
+      );
+    }
+    assert.deepEqual(sentinel.requests, [], 'no request');
     await assert.rejects(readFile(join(repo, 'built.txt')), 'build did not run');
     assert.equal((await readFile(join(repo, 'deployed.txt'), 'utf8')).trim(), 'deployed');
     const pipelines = await readdir(state);

@@ -42,7 +42,58 @@ function keptInOrder(before: string, after: string, removable: RegExp): string[]
   return missing;
 }
 
+/** Every way init writes HEALER_NEEDS and the restore line, in one file. */
+const NEEDS_SHAPES = `stages: [build, test, deploy]
+.vars: &vars
+  A: "1"
+.tpl: &tpl
+  variables:
+    B: "2"
+  script: [x]
+.ext:
+  variables:
+    C: "3"
+  script: [x]
+build:
+  stage: build
+  before_script: [setup]
+  script: [make]
+lint:
+  stage: build
+  script: [lint]
+merged:
+  <<: *tpl
+  stage: test
+  needs: [build, {job: lint, artifacts: false}]
+extended:
+  extends: .ext
+  stage: test
+  dependencies: [lint]
+aliased:
+  stage: test
+  variables: *vars
+  needs: []
+flow:
+  stage: deploy
+  variables: {D: "4"}
+  needs: [merged]
+  script: [y]
+plain:
+  stage: deploy
+  variables: *vars
+  script: [z]
+`;
+
 describe('healer init on the official GitLab templates', () => {
+  it('HEALER_NEEDS in every shape init writes (own map, << through an anchor, alias replaced, flow map) is valid', async () => {
+    assert.equal(await schemaErrors(NEEDS_SHAPES), null, 'the input is valid');
+    const result = initCiYaml(NEEDS_SHAPES);
+    assert.ok(result.ok);
+    assert.equal((result.text.match(/HEALER_NEEDS/g) ?? []).length, 4, 'merged, extended, aliased, flow (plain has no needs)');
+    assert.equal(await schemaErrors(result.text), null);
+    assert.equal((initCiYaml(result.text) as { text: string }).text, result.text, 'a second run changes nothing');
+  });
+
   const files = templateFiles(TEMPLATES);
   it('finds all 25 templates', () => {
     assert.equal(files.length, 25, `templates in ${TEMPLATES}`);

@@ -6,6 +6,7 @@ import { composeCi } from '../helpers/ci-config.js';
 import { assertEquivalent, initOk } from '../helpers/init-check.js';
 
 const DEFAULT_ORDER = ['.pre', 'build', 'test', 'deploy', '.post'];
+const RESTORE = '[ -z "$RESUME_STAGE" ] || npx --yes healer restore';
 const START = 'npx --yes healer stage "$CI_JOB_STAGE" in_progress';
 const END = 'npx --yes healer stage --from-job-status || true';
 
@@ -161,7 +162,7 @@ describe('recording', () => {
   it('goes into default: when jobs inherit it', () => {
     const r = initOk('default:\n  image: alpine\n  before_script:\n    - echo hi\nbuild:\n  stage: build\n  script: [x]\n');
     const c = composeCi(r.text);
-    assert.deepEqual(c.default.before_script, [START, 'echo hi']);
+    assert.deepEqual(c.default.before_script, [RESTORE, START, 'echo hi']);
     assert.deepEqual(c.default.after_script, [END]);
   });
   it('and into the job (or the template that holds the list) when it overrides before_script', () => {
@@ -170,16 +171,16 @@ describe('recording', () => {
       'c:\n  before_script: echo single\n  script: [z]\nd:\n  inherit:\n    default: false\n  script: [w]\n';
     const r = initOk(text);
     const c = composeCi(r.text);
-    assert.deepEqual(c['.tpl'].before_script, [START, 'setup']);
-    assert.deepEqual(c.a.before_script, [START, 'setup']);
-    assert.deepEqual(c.c.before_script, [START, 'echo single']);
-    assert.deepEqual(c.d.before_script, [START]);
+    assert.deepEqual(c['.tpl'].before_script, [RESTORE, START, 'setup']);
+    assert.deepEqual(c.a.before_script, [RESTORE, START, 'setup']);
+    assert.deepEqual(c.c.before_script, [RESTORE, START, 'echo single']);
+    assert.deepEqual(c.d.before_script, [RESTORE, START]);
     assert.deepEqual(c.d.after_script, [END]);
     assert.equal(r.text.split(START).length - 1, 3, 'the shared template gets the line once (.tpl, c, d)');
   });
   it('a block-scalar before_script becomes a list that keeps it', () => {
     const r = initOk('j:\n  before_script: |\n    echo a\n    echo b\n  script: [x]\n');
-    assert.deepEqual(composeCi(r.text).j.before_script, [START, 'echo a\necho b\n']);
+    assert.deepEqual(composeCi(r.text).j.before_script, [RESTORE, START, 'echo a\necho b\n']);
   });
   it('HEALER_STAGES goes into variables:', () => {
     const r = initOk('variables:\n  A: "1"\nstages: [b, "unit test"]\nj:\n  stage: unit test\n  script: [x]\n');
@@ -240,7 +241,7 @@ describe('includes', () => {
     assert.ok(r.warnings.some((w) => w.code === 'workflow-unknown'));
     assert.ok(r.warnings.some((w) => w.code === 'include-not-edited'));
     assert.equal(Object.keys(r.gates).length, 5);
-    assert.match(composeCi(r.text).default.before_script[0], /in_progress/);
+    assert.deepEqual(composeCi(r.text).default.before_script, [RESTORE, START]);
   });
 });
 

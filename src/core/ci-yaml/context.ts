@@ -10,10 +10,14 @@ export interface JobPlan {
   job: string;
   stage: string;
   rules: RulesOutcome;
-  /** What init does to this job and why, one sentence each. */
+  /** What init does to this job and why, one sentence each (some say that nothing needed doing). */
   actions: string[];
+  /** Whether this run edits the file on this job's behalf (its own keys, or a shared template first reached through it). */
+  changed: boolean;
   /** Why the job was left as it is (rules === 'refused'). */
   reason?: string;
+  /** The job's HEALER_NEEDS (a JSON list of job names), null when it has none; absent for trigger jobs. */
+  healer_needs?: string | null;
 }
 
 export interface Warning {
@@ -44,4 +48,12 @@ export function planFor(ctx: PlanContext, job: string): JobPlan {
 
 export function warn(ctx: PlanContext, code: string, message: string, job?: string): void {
   ctx.warnings.push(job === undefined ? { code, message } : { code, message, job });
+}
+
+/** Run one job's step and note whether it edited the file. */
+export function step<T>(ctx: PlanContext, job: string, run: () => T): T {
+  const before = ctx.edits.count;
+  const result = run();
+  if (ctx.edits.count > before) planFor(ctx, job).changed = true;
+  return result;
 }

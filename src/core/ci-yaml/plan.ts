@@ -7,16 +7,18 @@ import { isMap, type Node } from 'yaml';
 import { checkJobName, checkStageName } from '../names.js';
 import { CiInputError, isObject, loadCi, own, type Plain } from './document.js';
 import type { JobPlan, PlanContext, Warning } from './context.js';
-import { warn } from './context.js';
+import { step, warn } from './context.js';
 import { gateJob } from './gating.js';
 import { addTopLevel, ensureStagesVariable } from './globals.js';
-import { knownWorkflowRules, parseIncludes, readableLocal, type IncludeRef } from './includes.js';
+import { setHealerNeeds } from './healer-needs.js';
+import { gateFlow, reportIncludes, type IncludeReport } from './include-report.js';
+import { knownWorkflowRules, parseIncludes, readableLocal } from './includes.js';
 import { CiModel, GLOBAL_KEYS, type Entry } from './model.js';
-import { relaxNeeds, stageOfJob } from './needs.js';
+import { relaxNeeds } from './needs.js';
 import { DEFAULT_COMMAND, jobEndLines, jobStartLines } from './recording.js';
-import { ruleFlow, scalar } from './render.js';
+import { scalar } from './render.js';
 import { defaultPair, ensureIn, isTrigger, recordJob, type ScriptKey } from './scripts.js';
-import { DEFAULT_JOB_STAGE, gateExpression, stageOrder } from './stages.js';
+import { DEFAULT_JOB_STAGE, stageOrder } from './stages.js';
 import { EditError, TextEdits } from './text-edits.js';
 
 export interface IncludedText {
@@ -32,13 +34,6 @@ export interface InitOptions {
   /** Override the detection of workflow:rules (needed when an unreadable include may define them). */
   workflowRules?: boolean;
   includes?: readonly IncludedText[];
-}
-
-export interface IncludeReport {
-  include: string;
-  kind: IncludeRef['kind'];
-  read: boolean;
-  jobs: { job: string; stage: string; rule: string }[];
 }
 
 export interface InitPlan {
@@ -89,10 +84,6 @@ function readExternal(included: readonly IncludedText[], warnings: Warning[]): E
     }
   }
   return { values, workflow, jobsByInclude };
-}
-
-function gateFlow(order: string[], stage: string): string {
-  return ruleFlow({ if: gateExpression(order, stage), when: 'never' });
 }
 
 /** The local files a configuration includes that the caller may read and pass back in `includes`. */
@@ -190,11 +181,12 @@ function plan(text: string, options: InitOptions): InitPlan {
       warn(ctx, 'deprecated-type', `job "${entry.name}" uses the deprecated type: keyword for its stage; healer reads it as stage:`, entry.name);
     }
     stages.set(entry.name, stage);
-    ctx.plans.set(entry.name, { job: entry.name, stage, rules: 'unchanged', actions: [] });
+    ctx.plans.set(entry.name, { job: entry.name, stage, rules: 'unchanged', actions: [], changed: false });
   }
 
-  for (const entry of jobs) gateJob(ctx, entry, stages.get(entry.name)!);
-  for (const entry of jobs) relaxNeeds(ctx, entry, stages.get(entry.name)!);
+  for (const entry of jobs) step(ctx, entry.name, () => gateJob(ctx, entry, stages.get(entry.name)!));
+  for (const entry of jobs) step(ctx, entry.name, () => relaxNeeds(ctx, entry, stages.get(entry.name)!));
+  setHealerNeeds(ctx, jobs.filter((e) => !isTrigger(ctx, e)));
 
   const global: string[] = [];
   const scriptJobs = jobs.filter((e) => !isTrigger(ctx, e));
@@ -209,7 +201,7 @@ function plan(text: string, options: InitOptions): InitPlan {
     if (isTrigger(ctx, entry)) ctx.plans.get(entry.name)!.actions.push('trigger job: runs no script, so it records nothing');
   }
 
-  const includes = reportIncludes(ctx, includeRefs, options.includes ?? [], external);
+  const includes = reportIncludes(ctx, includeRefs, options.includes ?? [], external.jobsByInclude);
   const newText = ctx.edits.apply();
   if (newText !== text) {
     // Never hand back text that does not parse: that would be a bug in healer, not the user's input.
@@ -253,7 +245,7 @@ function recordAll(ctx: PlanContext, jobs: Entry[], global: string[]): void {
   }
   for (const key of keys) {
     const ordered = [...jobs].sort((a, b) => rank(a, key) - rank(b, key));
-    for (const entry of ordered) if (recordJob(ctx, entry, key)) needDefault.add(key);
+    for (const entry of ordered) if (step(ctx, entry.name, () => recordJob(ctx, entry, key))) needDefault.add(key);
   }
   // Included jobs inherit default: too, so it gets the lines when the file includes others.
   if (ctx.hasIncludes) for (const key of keys) needDefault.add(key);
@@ -274,28 +266,4 @@ function recordAll(ctx: PlanContext, jobs: Entry[], global: string[]): void {
     addTopLevel(ctx, `default:\n${block('  ')}`);
   }
   global.push(`${def || !topLevel ? "default " : ""}${missing.join(' and ')}: healer's lines added`);
-}
-
-function reportIncludes(ctx: PlanContext, refs: IncludeRef[], texts: readonly IncludedText[], external: External): IncludeReport[] {
-  const reports: IncludeReport[] = [];
-  for (const ref of refs) {
-    const read = ref.kind === 'local' && readableLocal(ref) && texts.some((t) => t.path === ref.target && t.text !== null);
-    const report: IncludeReport = { include: ref.label, kind: ref.kind, read, jobs: [] };
-    if (read) {
-      for (const job of external.jobsByInclude.get(ref.target) ?? []) {
-        const stage = stageOfJob(ctx, job) ?? DEFAULT_JOB_STAGE;
-        if (!ctx.order.includes(stage)) {
-          warn(ctx, 'include-unknown-stage', `job "${job}" in ${ref.label} uses stage "${stage}", which is not in stages:`);
-          continue;
-        }
-        const rule = gateFlow(ctx.order, stage);
-        report.jobs.push({ job, stage, rule });
-        warn(ctx, 'included-job', `job "${job}" (stage ${stage}) is defined in ${ref.label}, which healer does not edit: add "- ${rule}" as its first rule there (and make its needs on earlier stages optional: true)`, job);
-      }
-    } else {
-      warn(ctx, 'include-not-edited', `${ref.label} is not edited; each of its jobs needs, as its first rule, the gate of its stage (listed below, or in --json "gates")`);
-    }
-    reports.push(report);
-  }
-  return reports;
 }

@@ -6,7 +6,7 @@
  * a job whose list comes from a file healer does not edit gets its own list with `!reference` to it.
  * Trigger jobs run no scripts and are skipped.
  */
-import { isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isPair, isScalar, isSeq, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { deref, isObject, Reference, type Plain } from './document.js';
 import { planFor, type PlanContext } from './context.js';
 import type { Entry } from './model.js';
@@ -46,36 +46,61 @@ function itemsText(lines: readonly RecordingLine[], indent: string): string {
   return lines.map((l) => `${indent}- ${scalar(l.text)}\n`).join('');
 }
 
-/** Put `missing` first in the list held by `pair` (or replace its value by a list when it is not one). */
-function insertLines(ctx: PlanContext, pair: Pair, missing: readonly RecordingLine[]): void {
+/** The healer line of a list item, if it is one. */
+function lineAt(ctx: PlanContext, item: unknown, lines: readonly RecordingLine[]): RecordingLine | null {
+  const node = deref(ctx.loaded.doc, item);
+  if (!isScalar(node) || typeof node.value !== 'string') return null;
+  const text = node.value;
+  return lines.find((l) => l.matches(text)) ?? null;
+}
+
+/**
+ * Where a missing line goes so that healer's lines keep their order: before the first later line already in the
+ * list (a list written before the restore line existed gets it just before its stage line), else after the last
+ * earlier one, else first.
+ */
+function insertionIndex(ctx: PlanContext, seq: YAMLSeq, lines: readonly RecordingLine[], line: RecordingLine): number {
+  const at = lines.indexOf(line);
+  const found = seq.items.map((item) => {
+    const present = lineAt(ctx, item, lines);
+    return present ? lines.indexOf(present) : -1;
+  });
+  const later = found.findIndex((i) => i > at);
+  if (later >= 0) return later;
+  let earlier = -1;
+  found.forEach((i, index) => {
+    if (i >= 0 && i < at) earlier = index;
+  });
+  return earlier + 1;
+}
+
+/** Put `missing` into the list held by `pair` (or replace its value by a list when it is not one). */
+function insertLines(ctx: PlanContext, pair: Pair, lines: readonly RecordingLine[], missing: readonly RecordingLine[]): void {
   const node = deref(ctx.loaded.doc, pair.value);
   if (node === null) {
-    const indent = keyIndent(ctx, pair);
+    const indent = ctx.edits.keyIndent(pair);
     ctx.edits.replaceValue(pair, `\n${itemsText(missing, `${indent}  `)}`.replace(/\n$/, ''));
     return;
   }
   if (ctx.touched.has(node)) return;
   ctx.touched.add(node);
   if (isSeq(node) && node.tag !== '!reference') {
-    ctx.edits.insertSeqItems(
-      node as YAMLSeq,
-      0,
-      (indent) => itemsText(missing, indent),
-      () => missing.map((l) => scalar(l.text)).join(', '),
-    );
+    for (const line of missing) {
+      ctx.edits.insertSeqItems(
+        node as YAMLSeq,
+        insertionIndex(ctx, node as YAMLSeq, lines, line),
+        (indent) => itemsText([line], indent),
+        () => scalar(line.text),
+      );
+    }
     return;
   }
   // A string, a block scalar, an alias or a !reference: becomes a list with healer's lines first (nested lists of
   // strings are allowed in scripts; GitLab flattens them).
-  const indent = keyIndent(ctx, pair);
+  const indent = ctx.edits.keyIndent(pair);
   const itemIndent = `${indent}  `;
   const original = ctx.edits.valueSource(pair).replace(/\n(?=[^\n])/g, '\n  ');
   ctx.edits.replaceValue(pair, `\n${itemsText(missing, itemIndent)}${itemIndent}- ${original}`);
-}
-
-function keyIndent(ctx: PlanContext, pair: Pair): string {
-  const offset = (pair.key as Node).range?.[0] ?? 0;
-  return ' '.repeat(offset - ctx.edits.lineStart(offset));
 }
 
 /** Rewrite recognised lines written with another command prefix (a plain list of scalars only). */
@@ -104,7 +129,7 @@ export function ensureIn(ctx: PlanContext, pair: Pair, key: ScriptKey, value: Pl
   if (missing.length === 0 || (node !== null && ctx.touched.has(node))) {
     return updatePrefix(ctx, pair, lines) ? `${key}: healer's command prefix updated` : null;
   }
-  insertLines(ctx, pair, missing);
+  insertLines(ctx, pair, lines, missing);
   return `${key}: ${missing.map((l) => l.kind).join(', ')} added`;
 }
 
@@ -121,8 +146,8 @@ export function defaultPair(ctx: PlanContext, key: ScriptKey): { pair: Pair | nu
 }
 
 /** Does the job take `key` from default:? (inherit:default false or a list without the key says no.) */
-export function inheritsDefault(ctx: PlanContext, entry: Entry, key: ScriptKey): boolean {
-  const inherit = ctx.model.merged(entry.name).inherit;
+export function inheritsDefault(ctx: PlanContext, name: string, key: ScriptKey): boolean {
+  const inherit = ctx.model.merged(name).inherit;
   if (!isObject(inherit)) return true;
   const d = inherit.default;
   if (d === false) return false;
@@ -130,7 +155,7 @@ export function inheritsDefault(ctx: PlanContext, entry: Entry, key: ScriptKey):
   return true;
 }
 
-export function isTrigger(ctx: PlanContext, entry: Entry): boolean {
+export function isTrigger(ctx: PlanContext, entry: { name: string }): boolean {
   const t = ctx.model.merged(entry.name).trigger;
   return t !== undefined && t !== null;
 }
@@ -143,7 +168,7 @@ export function recordJob(ctx: PlanContext, entry: Entry, key: ScriptKey): boole
   const plan = planFor(ctx, entry.name);
   const p = ctx.model.provider(entry.name, key);
   if (p === null || (p.value === null && p.pair === null)) {
-    if (inheritsDefault(ctx, entry, key)) return true;
+    if (inheritsDefault(ctx, entry.name, key)) return true;
     if (!entry.map) return false;
     const lines = linesFor(ctx, key);
     ctx.edits.appendPair(entry.map, (indent) => `${indent}${key}:\n${itemsText(lines, `${indent}  `)}`);
@@ -165,4 +190,14 @@ export function recordJob(ctx: PlanContext, entry: Entry, key: ScriptKey): boole
   );
   plan.actions.push(`${key}: own list = healer's lines + !reference [${p.owner}, ${key}]`);
   return false;
+}
+
+/** For a job healer does not edit (in an included file): healer's lines its `key` list lacks, to put first there. */
+export function missingInJob(ctx: PlanContext, name: string, key: ScriptKey): RecordingLine[] {
+  const lines = linesFor(ctx, key);
+  const p = ctx.model.provider(name, key);
+  if (p === null || (p.value === null && p.pair === null)) return inheritsDefault(ctx, name, key) ? [] : lines;
+  const node = p.pair ? deref(ctx.loaded.doc, p.pair.value) : null;
+  if (node !== null && ctx.touched.has(node)) return [];
+  return missingLines(lines, flatten(ctx, p.value, lines));
 }

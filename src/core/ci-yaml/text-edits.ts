@@ -91,8 +91,14 @@ export class TextEdits {
     const token = tokenOf(seq);
     if (token?.type === 'flow-collection') {
       const open = token.start?.offset;
-      if (open === undefined || index !== 0) throw new EditError('cannot edit this flow sequence');
-      this.add(open + 1, open + 1, seq.items.length > 0 ? `${flowRender()}, ` : flowRender());
+      if (open === undefined) throw new EditError('cannot edit this flow sequence');
+      if (index === 0) {
+        this.add(open + 1, open + 1, seq.items.length > 0 ? `${flowRender()}, ` : flowRender());
+        return;
+      }
+      const before = token.items[index]?.value?.offset;
+      if (before === undefined) throw new EditError('cannot add to the end of this flow sequence');
+      this.add(before, before, `${flowRender()}, `);
       return;
     }
     if (token?.type !== 'block-seq' || token.items.length === 0) throw new EditError('cannot edit this sequence');
@@ -117,6 +123,12 @@ export class TextEdits {
     if (token?.type !== 'block-map') throw new EditError('cannot edit a flow mapping { … }');
     const firstKey = map.items.find(isPair)?.key as Node | undefined;
     const offset = firstKey?.range?.[0] ?? token.offset;
+    return ' '.repeat(offset - this.lineStart(offset));
+  }
+
+  /** The column of a pair's key as spaces. */
+  keyIndent(pair: Pair): string {
+    const offset = (pair.key as Node).range?.[0] ?? 0;
     return ' '.repeat(offset - this.lineStart(offset));
   }
 
@@ -183,6 +195,14 @@ export class TextEdits {
     // A block scalar's range takes in its last line break: keep it.
     while (end > colon + 1 && (this.text[end - 1] === '\n' || this.text[end - 1] === '\r')) end -= 1;
     this.add(colon + 1, end, text);
+  }
+
+  /** Insert `text` just after the colon of `key:` (an anchor before the value). */
+  insertAfterColon(pair: Pair, text: string): void {
+    const key = pair.key as Node;
+    if (!key.range) throw new EditError('key without position');
+    const colon = this.text.indexOf(':', key.range[1]);
+    this.add(colon + 1, colon + 1, text);
   }
 
   /** The source text of a value (tag and anchor included), from after `key:` to the end of the value. */
