@@ -1,19 +1,45 @@
 #!/usr/bin/env node
-// Shim only: enable the compile cache where Node offers it, then load the built CLI.
-import module from 'node:module';
+// Shim only. `healer stage` runs in every CI job, so it takes a fast path: one bundled CommonJS file, no commander
+// (see src/fast/stage-main.ts). Everything else, and `stage --help`, goes through the commander CLI.
+'use strict';
+const nodeModule = require('node:module');
 
-if (typeof module.enableCompileCache === 'function') {
-  try { module.enableCompileCache(); } catch { /* cache is an optimisation only */ }
+if (typeof nodeModule.enableCompileCache === 'function') {
+  try { nodeModule.enableCompileCache(); } catch { /* the cache is an optimisation only */ }
 }
 
-try {
-  const { main } = await import('../dist/src/cli.js');
-  await main(process.argv);
-} catch (error) {
-  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/src/cli.js')) {
+function notBuilt(error) {
+  if (error && (error.code === 'MODULE_NOT_FOUND' || error.code === 'ERR_MODULE_NOT_FOUND') && /dist[\\/]/.test(String(error.message))) {
     process.stderr.write('healer: the CLI is not built; run `npm ci` (or `npm run build`) in the healer folder\n');
     process.exitCode = 2;
-  } else {
-    throw error;
+    return true;
   }
+  return false;
+}
+
+// A reader that goes away (`healer status | head`) must not crash healer mid-work: drop the output, finish the work.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
+const args = process.argv.slice(2);
+const fast = args[0] === 'stage' && !args.includes('--help') && !args.includes('-h') && !process.env.HEALER_NO_FAST_PATH;
+
+if (fast) {
+  let stage;
+  try {
+    stage = require('../dist/fast/stage.cjs');
+  } catch (error) {
+    if (!notBuilt(error)) throw error;
+  }
+  if (stage) stage.main(process.argv);
+} else {
+  import('../dist/src/cli.js').then(
+    ({ main }) => main(process.argv),
+    (error) => {
+      if (!notBuilt(error)) throw error;
+    },
+  );
 }

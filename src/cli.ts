@@ -11,6 +11,10 @@ import { registerRun } from './wiring/run.js';
 import { registerDemo } from './wiring/demo.js';
 import { registerScan } from './wiring/scan.js';
 import { registerResume } from './wiring/resume.js';
+import { registerInit } from './wiring/init.js';
+import { registerRestore } from './wiring/restore.js';
+import { registerStatus } from './wiring/status.js';
+import { registerPrune } from './wiring/prune.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,7 +28,6 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
-    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => write(`healer: ${text.trim()}\n`),
@@ -40,6 +43,10 @@ Environment: NO_COLOR disables colours. Documentation: README.md.`,
   registerScan(program);
   registerResume(program);
   registerDemo(program);
+  registerInit(program);
+  registerRestore(program);
+  registerStatus(program);
+  registerPrune(program);
   return program;
 }
 

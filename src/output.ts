@@ -2,7 +2,7 @@
  * All printing goes through Output: one place for NO_COLOR, --json, --verbose, and redaction of secrets.
  * Commands receive an Output; tests pass collecting streams and assert on the lines.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { describeError, isHealerError } from './errors.js';
 import { redactor as defaultRedactor, type Redactor } from './redact.js';
 
@@ -20,7 +20,19 @@ export interface OutputOptions {
   /** false forces colour off (--no-color); undefined decides from NO_COLOR / FORCE_COLOR / TTY. */
   color?: boolean;
   redactor?: Redactor;
+  /**
+   * Makes a chalk instance when colours are on. Injected so that the hot path (`healer stage`, run in every CI job)
+   * never loads chalk: without it, or with colours off, `color` is a no-op stand-in with the same call shape.
+   */
+  chalk?: (level: 1 | 2 | 3) => ChalkInstance;
 }
+
+/** Callable, and every property is itself: `plain.red.bold('x') === 'x'`. Stands in for chalk when colours are off. */
+const plainColors: ChalkInstance = new Proxy(function plain(...text: unknown[]) {
+  return text.join(' ');
+}, {
+  get: (_target, prop) => (prop === 'level' ? 0 : plainColors),
+}) as unknown as ChalkInstance;
 
 /** NO_COLOR (any non-empty value) wins, then FORCE_COLOR, then whether the stream is a terminal. */
 export function colorEnabled(stream: TextStream, env: NodeJS.ProcessEnv, flag?: boolean): boolean {
@@ -49,7 +61,7 @@ export class Output {
     this.verbose = options.verbose ?? false;
     this.redactor = options.redactor ?? defaultRedactor;
     this.colorOn = colorEnabled(this.stdout, env, options.color);
-    this.color = new Chalk({ level: this.colorOn ? 1 : 0 });
+    this.color = this.colorOn && options.chalk ? options.chalk(1) : plainColors;
   }
 
   /** A line on stdout (human output). Suppressed in --json mode, where stdout holds one JSON document. */

@@ -2,13 +2,20 @@
  * Crash-safe replacement of a file: write a temp file in the same folder, fsync it, rename it over the target,
  * fsync the folder. A reader sees the old bytes or the new bytes, never a mix; a crash leaves at worst a temp file.
  */
-import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** Temp files are named so that scans and prune recognise and ignore them. */
+let counter = 0;
+
+/**
+ * Temp files are named so that scans and prune recognise and ignore them (leading dot, `.tmp`). Unique enough
+ * across hosts sharing the folder (pid, time, random), and opened with O_EXCL so a clash fails instead of
+ * clobbering. (No node:crypto: it would cost every CI job a few milliseconds of start-up.)
+ */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  counter += 1;
+  const unique = `${process.pid}.${Date.now().toString(36)}.${counter}.${Math.random().toString(36).slice(2, 10)}`;
+  return join(dirname(target), `.${basename(target)}.${unique}.tmp`);
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

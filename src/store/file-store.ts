@@ -50,17 +50,18 @@ export class FileStore {
   /** Read a record without locking (rename makes every read whole). null when there is none. */
   async read(pipelineId: number): Promise<LoadedRecord | null> {
     const path = this.pathFor(pipelineId);
-    let text: string;
+    let bytes: Buffer;
     try {
-      const info = await stat(path);
-      if (!info.isFile()) throw badRecord(path, 'is not a regular file');
-      if (info.size > MAX_RECORD_BYTES) throw badRecord(path, `is ${info.size} bytes, larger than any record healer writes`);
-      text = await readFile(path, 'utf8');
+      // One readFile, no stat first: this runs in every CI job, and each round trip to a shared mount counts.
+      bytes = await readFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      if (code === 'EISDIR') throw badRecord(path, 'is not a regular file');
       throw error;
     }
-    const parsed = parseRecordText(text, pipelineId);
+    if (bytes.length > MAX_RECORD_BYTES) throw badRecord(path, `is ${bytes.length} bytes, larger than any record healer writes`);
+    const parsed = parseRecordText(bytes.toString('utf8'), pipelineId);
     if (!parsed.ok) throw badRecord(path, parsed.reason);
     return { record: parsed.record, format: parsed.format, path };
   }
@@ -74,14 +75,17 @@ export class FileStore {
     pipelineId: number,
     change: (current: ProgressRecord | null) => ProgressRecord | null,
   ): Promise<UpdateResult> {
-    await this.checkStateDir();
     const folder = this.folderFor(pipelineId);
     const path = this.pathFor(pipelineId);
     try {
       await mkdir(folder);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw stateError(`cannot create ${folder}`, error);
+      if (code !== 'EEXIST') {
+        // Say precisely what is wrong with the state folder itself before blaming the pipeline folder.
+        await this.checkStateDir();
+        throw stateError(`cannot create ${folder}`, error);
+      }
     }
     let held;
     try {

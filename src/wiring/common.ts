@@ -2,6 +2,7 @@
  * Helpers shared by the command wiring: common flags, and running a lazily imported command with
  * uniform error reporting and exit codes. Command modules are imported only when their command runs.
  */
+import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { exitCodeOf, Output } from '../output.js';
 
@@ -20,7 +21,12 @@ export function withCommonFlags(command: Command, { json = true }: { json?: bool
 }
 
 export function outputFor(flags: CommonFlags): Output {
-  return new Output({ json: flags.json === true, verbose: flags.verbose === true, color: flags.color === false ? false : undefined });
+  return new Output({
+    json: flags.json === true,
+    verbose: flags.verbose === true,
+    color: flags.color === false ? false : undefined,
+    chalk: (level) => new Chalk({ level }),
+  });
 }
 
 /**

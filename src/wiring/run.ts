@@ -16,8 +16,7 @@ export function registerRun(program: Command): void {
     .option('--job <name>', 'job name (default: CI_JOB_NAME)')
     .option('--pipeline-id <id>', 'pipeline id (default: CI_PIPELINE_ID)')
     .option('--state-dir <dir>', 'state folder (default: HEALER_STATE_DIR, else /mnt/ci-state/pipelines)')
-    .option('--strict', 'do not run the command when progress cannot be recorded; exit 3 (HEALER_STRICT=1)')
-    .passThroughOptions();
+    .option('--strict', 'do not run the command when progress cannot be recorded; exit 3 (HEALER_STRICT=1)');
   withCommonFlags(command, { json: false }).addHelpText(
     'after',
     `
