@@ -17,13 +17,6 @@ function notBuilt(error) {
   return false;
 }
 
-// A reader that goes away (`healer status | head`) must not crash healer mid-work: drop the output, finish the work.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
-}
-
 const args = process.argv.slice(2);
 const fast = args[0] === 'stage' && !args.includes('--help') && !args.includes('-h') && !process.env.HEALER_NO_FAST_PATH;
 
@@ -36,6 +29,13 @@ if (fast) {
   }
   if (stage) stage.main(process.argv);
 } else {
+  // A reader that goes away (`healer status | head`) must not crash healer mid-work: drop the output, finish the work.
+  // (Not on the fast path: touching process.stdout creates the stream, which costs more than `healer stage` itself.)
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   import('../dist/src/cli.js').then(
     ({ main }) => main(process.argv),
     (error) => {

@@ -106,14 +106,8 @@ export interface Recorded {
   upgradedFrom: 'legacy' | null;
 }
 
-/** Write one job update under the record's lock. */
-export async function recordJob(
-  target: JobTarget,
-  stage: string,
-  status: JobStatus,
-  now: number,
-  { heartbeat = false }: { heartbeat?: boolean } = {},
-): Promise<Recorded> {
+/** The change one job update makes to a record (null: nothing to write). */
+function jobChange(target: JobTarget, stage: string, status: JobStatus, now: number, heartbeat: boolean) {
   const nowIso = formatTimestamp(now);
   const update: JobUpdate = {
     job: target.job,
@@ -124,12 +118,28 @@ export async function recordJob(
     url: target.url,
     heartbeat,
   };
-  return target.store.update(target.pipelineId, (current) => {
+  return (current: ProgressRecord | null): ProgressRecord | null => {
     if (heartbeat && current === null) return null;
     const base = withContext(current ?? emptyRecord(target.context, nowIso), target.context);
     const next = applyJobUpdate(base, update, nowIso);
     return heartbeat && next === base ? null : next;
-  });
+  };
+}
+
+/** Write one job update under the record's lock (for commands that keep other work going meanwhile). */
+export async function recordJob(
+  target: JobTarget,
+  stage: string,
+  status: JobStatus,
+  now: number,
+  { heartbeat = false }: { heartbeat?: boolean } = {},
+): Promise<Recorded> {
+  return target.store.update(target.pipelineId, jobChange(target, stage, status, now, heartbeat));
+}
+
+/** The same, synchronously: `healer stage` is a one-shot process with nothing else to do while it waits. */
+export function recordJobSync(target: JobTarget, stage: string, status: JobStatus, now: number): Recorded {
+  return target.store.updateSync(target.pipelineId, jobChange(target, stage, status, now, false));
 }
 
 export function stageStatusOf(record: ProgressRecord, stage: string): string | undefined {

@@ -6,7 +6,7 @@ import { statusFromJobStatus } from '../core/ci-context.js';
 import { isJobStatus, JOB_STATUSES, type JobStatus } from '../core/record.js';
 import { usageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { checkStage, handleRecordingFailure, recordJob, resolveTarget, stageStatusOf, type TargetFlags } from './job-recorder.js';
+import { checkStage, handleRecordingFailure, recordJobSync, resolveTarget, stageStatusOf, type TargetFlags } from './job-recorder.js';
 
 export interface StageOptions extends TargetFlags {
   stage?: string;
@@ -46,7 +46,7 @@ export async function runStage(options: StageOptions, deps: StageDeps): Promise<
   const target = resolveTarget(options, env);
   const stage = checkStage(options.stage ?? target.ciStage);
   try {
-    const result = await recordJob(target, stage, status, deps.now());
+    const result = recordJobSync(target, stage, status, deps.now());
     const stageStatus = stageStatusOf(result.record, stage);
     if (out.json) {
       out.data({

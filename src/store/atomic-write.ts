@@ -2,7 +2,7 @@
  * Crash-safe replacement of a file: write a temp file in the same folder, fsync it, rename it over the target,
  * fsync the folder. A reader sees the old bytes or the new bytes, never a mix; a crash leaves at worst a temp file.
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
@@ -18,15 +18,19 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${unique}.tmp`);
 }
 
+/** fsync on a directory is refused by some file systems and NFS clients; the rename is still atomic there. */
+function fsyncRefused(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EINVAL' || code === 'EISDIR' || code === 'EPERM' || code === 'EBADF' || code === 'ENOTSUP';
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   let handle;
   try {
-    handle = await open(dir, 'r');
+    handle = await fsp.open(dir, 'r');
     await handle.sync();
   } catch (error) {
-    // Some file systems (and NFS clients) refuse fsync on a directory; the rename is still atomic there.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF' && code !== 'ENOTSUP') throw error;
+    if (!fsyncRefused(error)) throw error;
   } finally {
     await handle?.close().catch(() => undefined);
   }
@@ -34,7 +38,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 export async function writeFileAtomic(target: string, data: string): Promise<void> {
   const temp = tempPathFor(target);
-  const handle = await open(temp, 'wx', 0o666);
+  const handle = await fsp.open(temp, 'wx', 0o666);
   try {
     try {
       await handle.writeFile(data, 'utf8');
@@ -42,10 +46,42 @@ export async function writeFileAtomic(target: string, data: string): Promise<voi
     } finally {
       await handle.close();
     }
-    await rename(temp, target);
+    await fsp.rename(temp, target);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    await fsp.unlink(temp).catch(() => undefined);
     throw error;
   }
   await fsyncDir(dirname(target));
+}
+
+/** The same protocol with synchronous calls, for the one-shot `healer stage` process. */
+export function writeFileAtomicSync(target: string, data: string): void {
+  const temp = tempPathFor(target);
+  const fd = openSync(temp, 'wx', 0o666);
+  try {
+    try {
+      const bytes = Buffer.from(data, 'utf8');
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+  let dirFd: number | undefined;
+  try {
+    dirFd = openSync(dirname(target), 'r');
+    fsyncSync(dirFd);
+  } catch (error) {
+    if (!fsyncRefused(error)) throw error;
+  } finally {
+    if (dirFd !== undefined) closeSync(dirFd);
+  }
 }

@@ -2,13 +2,13 @@
  * The record store on a local or shared (NFS/EFS) folder: <stateDir>/<pipeline id>/.ci-progress.json.
  * Writers lock the record, read it, apply a pure transition and replace it atomically. Readers need no lock.
  */
-import { mkdir, opendir, readFile, stat } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync, type Stats, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { parseRecordText, validateRecord } from '../core/record-parse.js';
 import type { ProgressRecord } from '../core/record.js';
 import { HealerError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { acquireLock, DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+import { acquireLock, acquireLockSync, DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock.js';
 
 export const RECORD_FILE = '.ci-progress.json';
 export const DEFAULT_STATE_DIR = '/mnt/ci-state/pipelines';
@@ -52,18 +52,23 @@ export class FileStore {
     const path = this.pathFor(pipelineId);
     let bytes: Buffer;
     try {
-      // One readFile, no stat first: this runs in every CI job, and each round trip to a shared mount counts.
-      bytes = await readFile(path);
+      // One readFile, no stat first: each round trip to a shared mount counts.
+      bytes = await fsp.readFile(path);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return null;
-      if (code === 'EISDIR') throw badRecord(path, 'is not a regular file');
-      throw error;
+      return missingOrThrow(path, error);
     }
-    if (bytes.length > MAX_RECORD_BYTES) throw badRecord(path, `is ${bytes.length} bytes, larger than any record healer writes`);
-    const parsed = parseRecordText(bytes.toString('utf8'), pipelineId);
-    if (!parsed.ok) throw badRecord(path, parsed.reason);
-    return { record: parsed.record, format: parsed.format, path };
+    return decode(path, bytes, pipelineId);
+  }
+
+  readSync(pipelineId: number): LoadedRecord | null {
+    const path = this.pathFor(pipelineId);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      return missingOrThrow(path, error);
+    }
+    return decode(path, bytes, pipelineId);
   }
 
   /**
@@ -71,56 +76,71 @@ export class FileStore {
    * `change` receives null when there is no record yet and returns the record to write, or null to write nothing.
    * A damaged record is never overwritten: the error names the file and how to fix it.
    */
-  async update(
-    pipelineId: number,
-    change: (current: ProgressRecord | null) => ProgressRecord | null,
-  ): Promise<UpdateResult> {
+  async update(pipelineId: number, change: Change): Promise<UpdateResult> {
     const folder = this.folderFor(pipelineId);
     const path = this.pathFor(pipelineId);
     try {
-      await mkdir(folder);
+      await fsp.mkdir(folder);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         // Say precisely what is wrong with the state folder itself before blaming the pipeline folder.
         await this.checkStateDir();
         throw stateError(`cannot create ${folder}`, error);
       }
     }
-    let held;
-    try {
-      held = await acquireLock(path, this.lock);
-    } catch (error) {
-      if (error instanceof HealerError) throw error;
-      throw stateError(`cannot lock ${path}`, error);
-    }
+    const held = await acquireLock(path, this.lock).catch((error: unknown) => {
+      throw lockError(path, error);
+    });
     try {
       const loaded = await this.read(pipelineId);
-      const next = change(loaded?.record ?? null);
-      if (next === null || (next === loaded?.record && loaded.format === 'v1')) {
-        return { record: loaded?.record ?? (next as ProgressRecord), path, written: false, upgradedFrom: null };
-      }
-      const valid = validateRecord(next);
-      if (!valid.ok) throw new Error(`refusing to write an invalid record to ${path}: ${valid.reason}`);
-      try {
-        await writeFileAtomic(path, JSON.stringify(next, null, 2) + '\n');
-      } catch (error) {
-        throw stateError(`cannot write ${path}`, error);
-      }
-      if (held.compromised) {
-        throw new HealerError('lock', `the lock on ${path} was lost while writing (${held.compromised.message})`, {
-          hint: 'the write completed, but another writer may have taken the lock as stale; check clock skew between hosts',
+      const step = nextStep(path, loaded, change);
+      if (step.text !== null) {
+        await writeFileAtomic(path, step.text).catch((error: unknown) => {
+          throw stateError(`cannot write ${path}`, error);
         });
       }
-      return { record: next, path, written: true, upgradedFrom: loaded?.format === 'legacy' ? 'legacy' : null };
+      return settle(path, step, held.compromised);
     } finally {
       await held.release();
     }
   }
 
+  /** `update` with synchronous calls, for the one-shot `healer stage` process (no other work waits on it). */
+  updateSync(pipelineId: number, change: Change): UpdateResult {
+    const folder = this.folderFor(pipelineId);
+    const path = this.pathFor(pipelineId);
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        stateDirProblem(this.stateDir, () => statSync(this.stateDir));
+        throw stateError(`cannot create ${folder}`, error);
+      }
+    }
+    let held;
+    try {
+      held = acquireLockSync(path, this.lock);
+    } catch (error) {
+      throw lockError(path, error);
+    }
+    try {
+      const step = nextStep(path, this.readSync(pipelineId), change);
+      if (step.text !== null) {
+        try {
+          writeFileAtomicSync(path, step.text);
+        } catch (error) {
+          throw stateError(`cannot write ${path}`, error);
+        }
+      }
+      return settle(path, step, held.compromised);
+    } finally {
+      held.release();
+    }
+  }
+
   /** Pipeline ids of the records present, streamed from the folder (never all names in memory at once). */
   async *pipelineIds(): AsyncGenerator<number> {
-    const dir = await opendir(this.stateDir, { bufferSize: 256 });
+    const dir = await fsp.opendir(this.stateDir, { bufferSize: 256 });
     for await (const entry of dir) {
       if (!entry.isDirectory() || !/^[1-9][0-9]{0,15}$/.test(entry.name)) continue;
       yield Number(entry.name);
@@ -128,22 +148,82 @@ export class FileStore {
   }
 
   async checkStateDir(): Promise<void> {
-    let info;
+    let info: Stats | undefined;
     try {
-      info = await stat(this.stateDir);
+      info = await fsp.stat(this.stateDir);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`;
-      throw new HealerError('state', `state folder ${this.stateDir} ${what}`, {
-        hint: 'mount the shared volume there, or set HEALER_STATE_DIR / --state-dir',
+      stateDirProblem(this.stateDir, () => {
+        throw error;
       });
     }
-    if (!info.isDirectory()) {
-      throw new HealerError('state', `state folder ${this.stateDir} is not a folder`, {
-        hint: 'set HEALER_STATE_DIR / --state-dir to the shared folder',
-      });
-    }
+    stateDirProblem(this.stateDir, () => info as Stats);
   }
+}
+
+type Change = (current: ProgressRecord | null) => ProgressRecord | null;
+
+/** Throws the state error that says what is wrong with the state folder, if anything. */
+function stateDirProblem(stateDir: string, statFolder: () => Stats): void {
+  let info: Stats;
+  try {
+    info = statFolder();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`;
+    throw new HealerError('state', `state folder ${stateDir} ${what}`, {
+      hint: 'mount the shared volume there, or set HEALER_STATE_DIR / --state-dir',
+    });
+  }
+  if (!info.isDirectory()) {
+    throw new HealerError('state', `state folder ${stateDir} is not a folder`, {
+      hint: 'set HEALER_STATE_DIR / --state-dir to the shared folder',
+    });
+  }
+}
+
+function missingOrThrow(path: string, error: unknown): null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return null;
+  if (code === 'EISDIR') throw badRecord(path, 'is not a regular file');
+  throw error;
+}
+
+function decode(path: string, bytes: Buffer, pipelineId: number): LoadedRecord {
+  if (bytes.length > MAX_RECORD_BYTES) throw badRecord(path, `is ${bytes.length} bytes, larger than any record healer writes`);
+  const parsed = parseRecordText(bytes.toString('utf8'), pipelineId);
+  if (!parsed.ok) throw badRecord(path, parsed.reason);
+  return { record: parsed.record, format: parsed.format, path };
+}
+
+interface Step {
+  record: ProgressRecord;
+  /** The bytes to write, or null when nothing changes. */
+  text: string | null;
+  upgradedFrom: 'legacy' | null;
+}
+
+/** What an update writes: the change applied to what was read, checked against the schema. */
+function nextStep(path: string, loaded: LoadedRecord | null, change: Change): Step {
+  const next = change(loaded?.record ?? null);
+  if (next === null || (next === loaded?.record && loaded.format === 'v1')) {
+    return { record: loaded?.record ?? (next as ProgressRecord), text: null, upgradedFrom: null };
+  }
+  const valid = validateRecord(next);
+  if (!valid.ok) throw new Error(`refusing to write an invalid record to ${path}: ${valid.reason}`);
+  return { record: next, text: JSON.stringify(next, null, 2) + '\n', upgradedFrom: loaded?.format === 'legacy' ? 'legacy' : null };
+}
+
+function settle(path: string, step: Step, compromised: Error | null): UpdateResult {
+  if (step.text !== null && compromised) {
+    throw new HealerError('lock', `the lock on ${path} was lost while writing (${compromised.message})`, {
+      hint: 'the write completed, but another writer may have taken the lock as stale; check clock skew between hosts',
+    });
+  }
+  return { record: step.record, path, written: step.text !== null, upgradedFrom: step.upgradedFrom };
+}
+
+function lockError(path: string, error: unknown): HealerError {
+  return error instanceof HealerError ? error : stateError(`cannot lock ${path}`, error);
 }
 
 export function badRecord(path: string, reason: string): HealerError {
