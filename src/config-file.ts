@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { configError } from './config-values.js';
-import { DURATION_HINT } from './core/duration.js';
+import { DURATION_HINT } from './core/units.js';
 
 export const DEFAULT_CONFIG_FILE = 'healer.config.json';
 

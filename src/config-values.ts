@@ -3,7 +3,7 @@
  * list; a bad value is a config error that names its source (the flag, the variable, or the file and key).
  */
 import { checkStageName } from './core/names.js';
-import { DURATION_HINT, parseDuration, type BareUnit } from './core/duration.js';
+import { DURATION_HINT, describeDuration, parseDuration, parseStageDurations, type BareUnit } from './core/units.js';
 import { HealerError } from './errors.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
@@ -30,12 +30,28 @@ export const fromFlag = (value: unknown, name: string): Raw | undefined =>
 
 const show = (value: unknown) => JSON.stringify(value)?.slice(0, 60) ?? String(value);
 
-export function asDuration(raw: Raw, bareUnit: BareUnit = 's', { min = 0 }: { min?: number } = {}): number {
-  const ms = parseDuration(raw.value, bareUnit);
-  if (ms === null) {
-    const hint = bareUnit === 'm' ? 'write a number of minutes, e.g. 10' : DURATION_HINT;
-    throw configError(`${raw.name}=${show(raw.value)} is not a duration`, hint);
+/**
+ * What a number without a unit means for this setting (the README's "Durations"): nothing on the command line (a
+ * unit is needed there), minutes for the old watchdog's *_MINUTES variables, seconds for the other variables and
+ * the config file, as they have always been read.
+ */
+export function bareUnitOf(raw: Raw): BareUnit {
+  if (raw.source === 'flag') return null;
+  return /_MINUTES$/.test(raw.name) ? 'm' : 's';
+}
+
+export function asDuration(raw: Raw, { min = 0 }: { min?: number } = {}): number {
+  const bare = bareUnitOf(raw);
+  const parsed = parseDuration(raw.value, bare);
+  if (!parsed.ok) {
+    // A flag says what it expected the way every duration flag does; a variable or file key names its value.
+    if (bare === null) throw configError(`${raw.name}: ${parsed.reason}`);
+    throw configError(`${raw.name}=${show(raw.value)} is not a duration`, bare === 'm' ? 'write a number of minutes, e.g. 10' : DURATION_HINT);
   }
+  return atLeast(raw, parsed.value, min);
+}
+
+function atLeast(raw: Raw, ms: number, min: number): number {
   if (ms < min) throw configError(`${raw.name}=${show(raw.value)} is too short (at least ${min} ms)`);
   return ms;
 }
@@ -71,25 +87,28 @@ export function asChoice<T extends string>(raw: Raw, choices: readonly T[]): T {
   return text as T;
 }
 
-/** "deploy=30m, e2e=20m" (environment) or {"deploy": "30m"} (file) → stage → ms. */
+/**
+ * Per-stage thresholds: "deploy=30m, e2e=20m" (a variable or a flag) or {"deploy": "30m"} (the file) → stage → ms.
+ * Stage names are checked like everywhere else; each threshold is at least a second.
+ */
 export function asStageThresholds(raw: Raw): Record<string, number> {
   const out: Record<string, number> = Object.create(null) as Record<string, number>;
-  const entries: Array<[string, unknown]> =
-    typeof raw.value === 'string'
-      ? raw.value
-          .split(',')
-          .map((part) => part.trim())
-          .filter((part) => part !== '')
-          .map((part) => {
-            const at = part.lastIndexOf('=');
-            if (at <= 0) throw configError(`${raw.name}: ${show(part)} is not STAGE=DURATION`, 'e.g. HEALER_STAGE_THRESHOLDS="deploy=30m,e2e=20m"');
-            return [part.slice(0, at).trim(), part.slice(at + 1).trim()] as [string, unknown];
-          })
-      : Object.entries(raw.value as Record<string, unknown>);
-  for (const [stage, value] of entries) {
-    const check = checkStageName(stage);
-    if (!check.ok) throw configError(`${raw.name}: ${check.reason}`);
-    out[stage] = asDuration({ ...raw, name: `${raw.name} (${stage})`, value }, 's', { min: 1000 });
+  if (typeof raw.value === 'string') {
+    const parsed = parseStageDurations(raw.value, raw.name, bareUnitOf(raw));
+    if (!parsed.ok) throw configError(parsed.reason, 'e.g. HEALER_STAGE_THRESHOLDS="deploy=30m,e2e=20m"');
+    for (const [stage, ms] of Object.entries(parsed.value)) {
+      out[checkedStage(raw, stage)] = atLeast({ ...raw, name: `${raw.name} (${stage})`, value: describeDuration(ms) }, ms, 1000);
+    }
+    return out;
+  }
+  for (const [stage, value] of Object.entries(raw.value as Record<string, unknown>)) {
+    out[checkedStage(raw, stage)] = asDuration({ ...raw, name: `${raw.name} (${stage})`, value }, { min: 1000 });
   }
   return out;
+}
+
+function checkedStage(raw: Raw, stage: string): string {
+  const check = checkStageName(stage);
+  if (!check.ok) throw configError(`${raw.name}: ${check.reason}`);
+  return stage;
 }

@@ -119,7 +119,6 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
   const readRaw = note('read_mode', first(fromEnv(env, 'HEALER_SCAN_READ')));
   const retryRaw = note('retry_base', first(fromEnv(env, 'HEALER_RETRY_BASE')));
 
-  const minutes = (raw: Raw) => (/_MINUTES$/.test(raw.name) ? 'm' : 's');
   const config: HealerConfig = {
     stateDir,
     configFile: file?.path ?? null,
@@ -128,19 +127,19 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
     triggerToken,
     fallbackProject: projectRaw ? String(projectRaw.value).trim() : null,
     fallbackRef: refRaw ? String(refRaw.value).trim() : null,
-    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, minutes(stuckRaw), { min: 1000 }) : 10 * 60_000,
+    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, { min: 1000 }) : 10 * 60_000,
     stageThresholdsMs: stageThresholds(env, file, sources),
     maxRetries: retriesRaw ? asInteger(retriesRaw, 0, 100) : 2,
-    maxAgeMs: ageRaw ? asDuration(ageRaw, minutes(ageRaw), { min: 1000 }) : 60 * 60_000,
+    maxAgeMs: ageRaw ? asDuration(ageRaw, { min: 1000 }) : 60 * 60_000,
     infraFailureReasons: reasonsRaw ? asList(reasonsRaw) : [...DEFAULT_INFRA_FAILURE_REASONS],
     supersededCheck: supersededRaw ? asBoolean(supersededRaw) : true,
-    requestTimeoutMs: requestRaw ? asDuration(requestRaw, 's', { min: 100 }) : 30_000,
-    scanTimeoutMs: scanRaw ? asDuration(scanRaw, 's', { min: 1000 }) : 5 * 60_000,
-    intentTimeoutMs: intentRaw ? asDuration(intentRaw, 's', { min: 1000 }) : 10 * 60_000,
+    requestTimeoutMs: requestRaw ? asDuration(requestRaw, { min: 100 }) : 30_000,
+    scanTimeoutMs: scanRaw ? asDuration(scanRaw, { min: 1000 }) : 5 * 60_000,
+    intentTimeoutMs: intentRaw ? asDuration(intentRaw, { min: 1000 }) : 10 * 60_000,
     concurrency: concurrencyRaw ? asInteger(concurrencyRaw, 1, 64) : 8,
     resumeVia: viaRaw ? asChoice(viaRaw, ['auto', 'create', 'trigger'] as const) : 'auto',
     readMode: readRaw ? asChoice(readRaw, ['auto', 'sync', 'async'] as const) : 'auto',
-    retryBaseMs: retryRaw ? asDuration(retryRaw, 's', { min: 1 }) : 500,
+    retryBaseMs: retryRaw ? asDuration(retryRaw, { min: 1 }) : 500,
     sources,
   };
   if (config.intentTimeoutMs < 2 * config.requestTimeoutMs) {

@@ -12,7 +12,8 @@ import type { Output } from '../output.js';
 import type { FileStore } from '../store/file-store.js';
 import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord, type RemovalLock } from '../store/record-removal.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
-import { durationFlag, storeFrom, stuckPolicyFrom, type RecordFlags } from './record-options.js';
+import { durationFlag } from './duration-flag.js';
+import { storeFrom, stuckPolicyFrom, type RecordFlags } from './record-options.js';
 
 export interface PruneOptions extends RecordFlags {
   olderThan?: string;

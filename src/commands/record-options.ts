@@ -3,9 +3,10 @@
  * from a live one. Flags win over variables; the old watchdog's STUCK_THRESHOLD_MINUTES keeps its meaning.
  */
 import type { StuckPolicy } from '../core/record-summary.js';
-import { parseDuration, parseStageDurations } from '../core/units.js';
+import { parseStageDurations } from '../core/units.js';
 import { usageError } from '../errors.js';
 import { DEFAULT_STATE_DIR, FileStore } from '../store/file-store.js';
+import { durationFlag } from './duration-flag.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -27,13 +28,6 @@ export function storeFrom(flags: RecordFlags, env: Env): FileStore {
     throw usageError(`HEALER_LOCK_STALE_MS=${JSON.stringify(stale).slice(0, 40)} is not a number of milliseconds`);
   }
   return new FileStore(flags.stateDir ?? (env.HEALER_STATE_DIR || DEFAULT_STATE_DIR), stale ? { staleMs: Number(stale) } : {});
-}
-
-export function durationFlag(value: string, flag: string): number {
-  const parsed = parseDuration(value);
-  if (!parsed.ok) throw usageError(`${flag}: ${parsed.reason}`);
-  if (parsed.value <= 0) throw usageError(`${flag} must be longer than 0`);
-  return parsed.value;
 }
 
 export function stuckPolicyFrom(flags: RecordFlags, env: Env): StuckPolicy {

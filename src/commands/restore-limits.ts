@@ -3,8 +3,9 @@
  * Defaults: an archive of up to 1 GiB downloaded (GitLab.com's own artifact limit) within 10 minutes, at most
  * 4 GiB unpacked in total, 1 GiB per file, 100,000 entries.
  */
-import { parseDuration, parseSize } from '../core/units.js';
+import { parseSize } from '../core/units.js';
 import { usageError } from '../errors.js';
+import { durationFlag } from './duration-flag.js';
 
 export interface LimitFlags {
   maxSize?: string;
@@ -56,12 +57,7 @@ export function limitsFrom(flags: LimitFlags, env: Env): RestoreLimits {
     maxFiles = Number(filesRaw[0]);
   }
   const timeoutRaw = pick(flags.timeout, env, 'HEALER_RESTORE_TIMEOUT');
-  let timeoutMs = DEFAULT_RESTORE_LIMITS.timeoutMs;
-  if (timeoutRaw !== null) {
-    const parsed = parseDuration(timeoutRaw[0]);
-    if (!parsed.ok || parsed.value <= 0) throw usageError(`--timeout (HEALER_RESTORE_TIMEOUT): ${parsed.ok ? 'must be longer than 0' : parsed.reason}`);
-    timeoutMs = parsed.value;
-  }
+  const timeoutMs = timeoutRaw === null ? DEFAULT_RESTORE_LIMITS.timeoutMs : durationFlag(timeoutRaw[0], '--timeout (HEALER_RESTORE_TIMEOUT)');
   return {
     maxTotalBytes: size(flags.maxSize, env, 'HEALER_RESTORE_MAX_SIZE', '--max-size', DEFAULT_RESTORE_LIMITS.maxTotalBytes),
     maxEntryBytes: size(flags.maxFileSize, env, 'HEALER_RESTORE_MAX_FILE_SIZE', '--max-file-size', DEFAULT_RESTORE_LIMITS.maxEntryBytes),

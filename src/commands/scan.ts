@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, policyOf, type ConfigFlags, type HealerConfig } from '../config.js';
 import { configError } from '../config-values.js';
-import { describeDuration } from '../core/duration.js';
+import { describeDuration } from '../core/units.js';
 import { HealerError } from '../errors.js';
 import { GitLabClient } from '../gitlab/client.js';
 import type { Output } from '../output.js';

@@ -74,6 +74,9 @@ describe('configuration', () => {
     await file({ stage_thresholds: { deploy: '30m', test: '5m' } });
     const config = await load({ HEALER_STAGE_THRESHOLDS: 'test=90s, e2e=20m' });
     assert.deepEqual({ ...config.stageThresholdsMs }, { deploy: 30 * 60_000, test: 90_000, e2e: 20 * 60_000 });
+    // A bare number in the variable means seconds, as documented; each threshold is at least a second.
+    assert.equal((await load({ HEALER_STAGE_THRESHOLDS: 'deploy=90' })).stageThresholdsMs.deploy, 90_000);
+    await rejects(load({ HEALER_STAGE_THRESHOLDS: 'deploy=0.5s' }), /HEALER_STAGE_THRESHOLDS \(deploy\)="500ms" is too short \(at least 1000 ms\)/);
     await file({});
   });
 
@@ -140,6 +143,10 @@ describe('configuration', () => {
     assert.match(noState.stderr, /state folder .*absent does not exist \(mount the shared volume there/);
     const badFlag = await runCli(['scan', '--stuck-threshold', 'soon'], { cwd: dir, env: { HEALER_STATE_DIR: dir } });
     assert.equal(badFlag.code, 2);
-    assert.match(badFlag.stderr, /--stuck-threshold="soon" is not a duration/);
+    // Every duration flag of every command says the same thing (the one grammar); a number alone needs its unit there.
+    assert.match(badFlag.stderr, /--stuck-threshold: duration "soon" is not like 7d, 12h, 30m/);
+    const bareFlag = await runCli(['scan', '--dry-run', '--max-age', '60'], { cwd: dir, env: { HEALER_STATE_DIR: dir } });
+    assert.equal(bareFlag.code, 2);
+    assert.match(bareFlag.stderr, /^healer: error: --max-age: duration "60" is not like 7d, 12h, 30m, 45s or 1d12h \(a unit is needed\)$/m);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { formatSize, parseDuration, parseSize, parseStageDurations } from '../../src/core/units.js';
+import { describe, it, test } from 'node:test';
+import { describeDuration, formatSize, parseDuration, parseSize, parseStageDurations } from '../../src/core/units.js';
 
 test('durations as people type them', () => {
   assert.deepEqual(parseDuration('7d'), { ok: true, value: 7 * 86_400_000 });
@@ -42,4 +42,49 @@ test('per-stage thresholds', () => {
   const bad = parseStageDurations('deploy', 'HEALER_STAGE_THRESHOLDS');
   assert.equal(bad.ok, false);
   if (!bad.ok) assert.match(bad.reason, /^HEALER_STAGE_THRESHOLDS: .*STAGE=DURATION/);
+  // A bare number means what the caller says: seconds for the variable, nothing on the command line.
+  const seconds = parseStageDurations('deploy=90', 'HEALER_STAGE_THRESHOLDS', 's');
+  assert.ok(seconds.ok);
+  assert.equal(seconds.value.deploy, 90_000);
+  const flag = parseStageDurations('deploy=90', '--stage-threshold');
+  assert.equal(flag.ok, false);
+  if (!flag.ok) assert.equal(flag.reason, '--stage-threshold: duration "90" is not like 7d, 12h, 30m, 45s or 1d12h (a unit is needed) (stage "deploy")');
+});
+
+describe('durations', () => {
+  it('parses units, combinations, and bare numbers in the caller\'s unit', () => {
+    const cases: Array<[unknown, number | null, ('s' | 'm' | null)?]> = [
+      ['30s', 30_000],
+      ['10m', 600_000],
+      ['1h30m', 5_400_000],
+      ['1h 30m', 5_400_000],
+      ['1.5h', 5_400_000],
+      ['500ms', 500],
+      ['2d', 172_800_000],
+      ['90', 90_000],
+      ['10', 600_000, 'm'],
+      [45, 45_000],
+      ['2w', 1_209_600_000],
+      ['90', null, null],
+      [45, null, null],
+      ['', null],
+      ['ten', null],
+      ['10 minutes', null],
+      ['-5s', null],
+      [-5, null],
+      [null, null],
+    ];
+    for (const [input, expected, unit] of cases) {
+      const parsed = parseDuration(input, unit === undefined ? 's' : unit);
+      assert.equal(parsed.ok ? parsed.value : null, expected, JSON.stringify(input));
+      if (!parsed.ok) assert.match(parsed.reason, /is not like 7d, 12h, 30m, 45s or 1d12h/);
+    }
+  });
+
+  it('describes them back in whole units', () => {
+    assert.equal(describeDuration(600_000), '10m');
+    assert.equal(describeDuration(5_400_000), '1h30m');
+    assert.equal(describeDuration(30_000), '30s');
+    assert.equal(describeDuration(1500), '1500ms');
+  });
 });
