@@ -1,8 +1,12 @@
 /**
- * Configuration of `healer scan` and `healer resume`: flags > environment > config file > defaults, for every
- * setting. The old watchdog's variables keep their meaning and defaults (GITLAB_PROJECT_ID, GITLAB_TRIGGER_TOKEN,
- * STUCK_THRESHOLD_MINUTES=10, MAX_RETRY_COUNT=2, MAX_PIPELINE_AGE_MINUTES=60; GITLAB_REF is now only the fallback
- * for records that do not name their ref). Tokens are registered with the redactor the moment they are read.
+ * Configuration of the watchdog and of everything that judges records: flags > environment > config file >
+ * defaults, for every setting. The old watchdog's variables keep their meaning and defaults (GITLAB_PROJECT_ID,
+ * GITLAB_TRIGGER_TOKEN, STUCK_THRESHOLD_MINUTES=10, MAX_RETRY_COUNT=2, MAX_PIPELINE_AGE_MINUTES=60; GITLAB_REF is now
+ * only the fallback for records that do not name their ref). Tokens are registered with the redactor the moment
+ * they are read.
+ *
+ * `loadRecordConfig` is the part that needs no GitLab and no token (state folder, stuck thresholds, read mode):
+ * `healer status` and `healer prune` load exactly that, so they judge records with the same settings as `scan`.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -25,10 +29,19 @@ import { DEFAULT_INFRA_FAILURE_REASONS, normalizeServerUrl, type Policy } from '
 import type { Redactor } from './redact.js';
 import { DEFAULT_STATE_DIR } from './store/file-store.js';
 
-export interface ConfigFlags {
+/** What judging records needs: the flags `status` and `prune` have too. */
+export interface RecordConfigFlags {
   stateDir?: string;
   config?: string;
+  /** scan's --stuck-threshold */
   stuckThreshold?: string;
+  /** status's and prune's name for it: --stuck-after */
+  stuckAfter?: string;
+  /** --stage-threshold STAGE=DURATION, repeatable (status, prune) */
+  stageThreshold?: string[];
+}
+
+export interface ConfigFlags extends RecordConfigFlags {
   maxRetries?: string;
   maxAge?: string;
   gitlabUrl?: string;
@@ -36,16 +49,22 @@ export interface ConfigFlags {
 
 export type ResumeVia = 'auto' | 'create' | 'trigger';
 
-export interface HealerConfig {
+export interface RecordConfig {
   stateDir: string;
   configFile: string | null;
+  stuckThresholdMs: number;
+  stageThresholdsMs: Record<string, number>;
+  readMode: 'auto' | 'sync' | 'async';
+  /** Where each setting came from, for --verbose. */
+  sources: Record<string, string>;
+}
+
+export interface HealerConfig extends RecordConfig {
   gitlabUrl: string;
   apiToken: string | null;
   triggerToken: string | null;
   fallbackProject: string | null;
   fallbackRef: string | null;
-  stuckThresholdMs: number;
-  stageThresholdsMs: Record<string, number>;
   maxRetries: number;
   maxAgeMs: number;
   infraFailureReasons: string[];
@@ -55,29 +74,78 @@ export interface HealerConfig {
   scanTimeoutMs: number;
   concurrency: number;
   resumeVia: ResumeVia;
-  readMode: 'auto' | 'sync' | 'async';
   /** First backoff wait before retrying a read (doubles each time, with jitter). */
   retryBaseMs: number;
-  /** Where each setting came from, for --verbose. */
-  sources: Record<string, string>;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The config file once read, and where each setting came from. */
+interface Settings {
+  env: Env;
+  cwd: string;
+  file: ConfigFile | null;
+  sources: Record<string, string>;
+  /** A key of the config file ("gitlab.url"), or undefined when it is not there. */
+  f: (path: string) => Raw | undefined;
+  /** Remember where a setting came from; returns it. */
+  note: (key: string, raw: Raw | undefined, fallback?: string) => Raw | undefined;
+}
+
+async function openSettings(flags: RecordConfigFlags, env: Env, cwd: string): Promise<Settings> {
+  const file = await loadConfigFile(flags.config, env, cwd);
+  const sources: Record<string, string> = {};
+  return {
+    env,
+    cwd,
+    file,
+    sources,
+    f: (path) => fromFile(file, path),
+    note: (key, raw, fallback = 'default') => {
+      sources[key] = raw ? `${raw.source} ${raw.name}` : fallback;
+      return raw;
+    },
+  };
+}
+
+/** The state folder, the stuck thresholds and the read mode: no GitLab, no token is read. */
+export async function loadRecordConfig(flags: RecordConfigFlags, env: Env, { cwd }: { cwd: string }): Promise<RecordConfig> {
+  return recordConfig(await openSettings(flags, env, cwd), flags);
+}
+
+function recordConfig(settings: Settings, flags: RecordConfigFlags): RecordConfig {
+  const { env, cwd, file, sources, f, note } = settings;
+  const stateRaw = note('state_dir', first(fromFlag(flags.stateDir, '--state-dir'), fromEnv(env, 'HEALER_STATE_DIR'), f('state_dir')));
+  const stuckRaw = note(
+    'stuck_threshold',
+    first(
+      fromFlag(flags.stuckThreshold, '--stuck-threshold'),
+      fromFlag(flags.stuckAfter, '--stuck-after'),
+      fromEnv(env, 'HEALER_STUCK_THRESHOLD'),
+      fromEnv(env, 'STUCK_THRESHOLD_MINUTES'),
+      f('stuck_threshold'),
+    ),
+  );
+  const readRaw = note('read_mode', first(fromEnv(env, 'HEALER_SCAN_READ')));
+  return {
+    stateDir: stateRaw ? resolve(stateRaw.source === 'file' ? file!.dir : cwd, String(stateRaw.value)) : DEFAULT_STATE_DIR,
+    configFile: file?.path ?? null,
+    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, { min: 1000 }) : DEFAULT_STUCK_THRESHOLD_MS,
+    stageThresholdsMs: stageThresholds(settings, flags.stageThreshold ?? []),
+    readMode: readRaw ? asChoice(readRaw, ['auto', 'sync', 'async'] as const) : 'auto',
+    sources,
+  };
+}
+
+export const DEFAULT_STUCK_THRESHOLD_MS = 10 * 60_000;
 
 export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }: { cwd: string; redactor: Redactor }): Promise<HealerConfig> {
   // Registered before anything can fail and print: the values are only known to be secrets here.
   redactor.add(env.GITLAB_TOKEN);
   redactor.add(env.GITLAB_TRIGGER_TOKEN);
-  const file = await loadConfigFile(flags.config, env, cwd);
-  const sources: Record<string, string> = {};
-  const f = (path: string): Raw | undefined => fromFile(file, path);
-  const note = (key: string, raw: Raw | undefined, fallback = 'default') => {
-    sources[key] = raw ? `${raw.source} ${raw.name}` : fallback;
-    return raw;
-  };
-
-  const stateRaw = note('state_dir', first(fromFlag(flags.stateDir, '--state-dir'), fromEnv(env, 'HEALER_STATE_DIR'), f('state_dir')));
-  const stateDir = stateRaw ? resolve(stateRaw.source === 'file' ? file!.dir : cwd, String(stateRaw.value)) : DEFAULT_STATE_DIR;
+  const settings = await openSettings(flags, env, cwd);
+  const { file, sources, f, note } = settings;
+  const records = recordConfig(settings, flags);
 
   const urlRaw = note(
     'gitlab_url',
@@ -92,7 +160,6 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
     throw configError(`${name}=${JSON.stringify(value)} is not an http(s) URL of a GitLab server`, 'e.g. GITLAB_URL=https://gitlab.example.com');
   }
 
-
   const tokens = { env, file, cwd, redactor, sources };
   const apiToken = await token(tokens, 'GITLAB_TOKEN', 'GITLAB_TOKEN_FILE', 'gitlab.token_file', 'api_token');
   const triggerToken = await token(tokens, 'GITLAB_TRIGGER_TOKEN', 'GITLAB_TRIGGER_TOKEN_FILE', 'gitlab.trigger_token_file', 'trigger_token');
@@ -100,10 +167,6 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
   const projectRaw = note('project_id', first(fromEnv(env, 'GITLAB_PROJECT_ID'), f('gitlab.project_id')));
   const refRaw = note('ref', first(fromEnv(env, 'GITLAB_REF'), f('gitlab.ref')));
 
-  const stuckRaw = note(
-    'stuck_threshold',
-    first(fromFlag(flags.stuckThreshold, '--stuck-threshold'), fromEnv(env, 'HEALER_STUCK_THRESHOLD'), fromEnv(env, 'STUCK_THRESHOLD_MINUTES'), f('stuck_threshold')),
-  );
   const ageRaw = note(
     'max_pipeline_age',
     first(fromFlag(flags.maxAge, '--max-age'), fromEnv(env, 'HEALER_MAX_PIPELINE_AGE'), fromEnv(env, 'MAX_PIPELINE_AGE_MINUTES'), f('max_pipeline_age')),
@@ -116,19 +179,15 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
   const intentRaw = note('intent_timeout', first(fromEnv(env, 'HEALER_INTENT_TIMEOUT'), f('intent_timeout')));
   const concurrencyRaw = note('concurrency', first(fromEnv(env, 'HEALER_CONCURRENCY'), f('gitlab.concurrency')));
   const viaRaw = note('resume_via', first(fromEnv(env, 'HEALER_RESUME_VIA'), f('gitlab.resume_via')));
-  const readRaw = note('read_mode', first(fromEnv(env, 'HEALER_SCAN_READ')));
   const retryRaw = note('retry_base', first(fromEnv(env, 'HEALER_RETRY_BASE')));
 
   const config: HealerConfig = {
-    stateDir,
-    configFile: file?.path ?? null,
+    ...records,
     gitlabUrl,
     apiToken,
     triggerToken,
     fallbackProject: projectRaw ? String(projectRaw.value).trim() : null,
     fallbackRef: refRaw ? String(refRaw.value).trim() : null,
-    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, { min: 1000 }) : 10 * 60_000,
-    stageThresholdsMs: stageThresholds(env, file, sources),
     maxRetries: retriesRaw ? asInteger(retriesRaw, 0, 100) : 2,
     maxAgeMs: ageRaw ? asDuration(ageRaw, { min: 1000 }) : 60 * 60_000,
     infraFailureReasons: reasonsRaw ? asList(reasonsRaw) : [...DEFAULT_INFRA_FAILURE_REASONS],
@@ -138,9 +197,7 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
     intentTimeoutMs: intentRaw ? asDuration(intentRaw, { min: 1000 }) : 10 * 60_000,
     concurrency: concurrencyRaw ? asInteger(concurrencyRaw, 1, 64) : 8,
     resumeVia: viaRaw ? asChoice(viaRaw, ['auto', 'create', 'trigger'] as const) : 'auto',
-    readMode: readRaw ? asChoice(readRaw, ['auto', 'sync', 'async'] as const) : 'auto',
     retryBaseMs: retryRaw ? asDuration(retryRaw, { min: 1 }) : 500,
-    sources,
   };
   if (config.intentTimeoutMs < 2 * config.requestTimeoutMs) {
     throw configError(
@@ -184,12 +241,12 @@ function fromFile(file: ConfigFile | null, path: string): Raw | undefined {
   return value === undefined ? undefined : { source: 'file' as Source, name: `${file.path}: ${path}`, value };
 }
 
-function stageThresholds(env: Env, file: ConfigFile | null, sources: Record<string, string>): Record<string, number> {
-  const fileRaw = fromFile(file, 'stage_thresholds');
-  const envRaw = fromEnv(env, 'HEALER_STAGE_THRESHOLDS');
-  sources.stage_thresholds = [fileRaw && 'file', envRaw && 'env HEALER_STAGE_THRESHOLDS'].filter(Boolean).join(' + ') || 'default';
-  // Per stage: the environment's entries override the file's.
-  return { ...(fileRaw ? asStageThresholds(fileRaw) : {}), ...(envRaw ? asStageThresholds(envRaw) : {}) };
+/** Per stage: flags override the environment, which overrides the file. */
+function stageThresholds({ env, file, sources }: Settings, flagValues: string[]): Record<string, number> {
+  const raws = [fromFile(file, 'stage_thresholds'), fromEnv(env, 'HEALER_STAGE_THRESHOLDS'), ...flagValues.map((value) => fromFlag(value, '--stage-threshold'))]
+    .filter((raw): raw is Raw => raw !== undefined);
+  sources.stage_thresholds = [...new Set(raws.map((raw) => (raw.source === 'file' ? 'file' : `${raw.source} ${raw.name}`)))].join(' + ') || 'default';
+  return Object.assign(Object.create(null) as Record<string, number>, ...raws.map(asStageThresholds));
 }
 
 /** A token from its variable or its file (never both); registered with the redactor before anything else. */

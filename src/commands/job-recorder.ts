@@ -18,6 +18,7 @@ import { formatTimestamp } from '../core/time.js';
 import { isHealerError, usageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { DEFAULT_STATE_DIR, FileStore } from '../store/file-store.js';
+import { lockOptionsFromEnv } from '../store/lock.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -44,13 +45,6 @@ export function isStrict(flags: TargetFlags, env: Env): boolean {
   return flags.strict === true || /^(1|true|yes)$/i.test(env.HEALER_STRICT ?? '');
 }
 
-function positiveMs(env: Env, key: string): number | undefined {
-  const value = env[key];
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw usageError(`${key}=${JSON.stringify(value).slice(0, 40)} is not a number of milliseconds`);
-  return Number(value);
-}
-
 /** Resolve and check everything that comes from flags and variables, before touching the disk. */
 export function resolveTarget(flags: TargetFlags, env: Env): JobTarget {
   const rawId = flags.pipelineId ?? env.CI_PIPELINE_ID;
@@ -67,14 +61,9 @@ export function resolveTarget(flags: TargetFlags, env: Env): JobTarget {
     }
     const jobCheck = checkJobName(jobName);
     if (!jobCheck.ok) throw usageError(jobCheck.reason);
-    const staleMs = positiveMs(env, 'HEALER_LOCK_STALE_MS');
-    const timeoutMs = positiveMs(env, 'HEALER_LOCK_TIMEOUT_MS');
     const stateDir = flags.stateDir ?? (env.HEALER_STATE_DIR || DEFAULT_STATE_DIR);
     return {
-      store: new FileStore(stateDir, {
-        ...(staleMs === undefined ? {} : { staleMs }),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      }),
+      store: new FileStore(stateDir, lockOptionsFromEnv(env)),
       pipelineId: id.value,
       context: pipelineContextFromEnv(env, id.value),
       job: jobCheck.value,

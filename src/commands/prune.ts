@@ -5,7 +5,8 @@
  * record that changed since the scan is kept.
  */
 import { DEFAULT_ABANDONED_AFTER_MS, judgeCandidate, planPrune, type LineagePlan, type PruneCandidate, type PrunePolicy } from '../core/prune-plan.js';
-import { summarizeRecord, type StuckPolicy } from '../core/record-summary.js';
+import type { Thresholds } from '../core/policy.js';
+import { summarizeRecord } from '../core/record-summary.js';
 import { formatDuration, formatTimestamp } from '../core/time.js';
 import { HealerError, describeError } from '../errors.js';
 import type { Output } from '../output.js';
@@ -13,7 +14,7 @@ import type { FileStore } from '../store/file-store.js';
 import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord, type RemovalLock } from '../store/record-removal.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
 import { durationFlag } from './duration-flag.js';
-import { storeFrom, stuckPolicyFrom, type RecordFlags } from './record-options.js';
+import { recordContext, type RecordFlags } from './record-options.js';
 
 export interface PruneOptions extends RecordFlags {
   olderThan?: string;
@@ -26,21 +27,23 @@ export interface PruneDeps {
   env: Record<string, string | undefined>;
   out: Output;
   now: () => number;
+  /** Where the default config file (healer.config.json) is looked for. */
+  cwd: string;
 }
 
 type Outcome = { rootId: number; members: number[]; reason: string };
 
-function candidateOf(scanned: ScannedRecord, now: number, policy: StuckPolicy): PruneCandidate {
+function candidateOf(scanned: ScannedRecord, now: number, thresholds: Thresholds): PruneCandidate {
   if (!scanned.ok) return { kind: 'broken', pipelineId: scanned.pipelineId, reason: scanned.reason, mtimeMs: scanned.mtimeMs };
-  const s = summarizeRecord(scanned.loaded.record, now, policy);
+  const s = summarizeRecord(scanned.loaded.record, now, thresholds);
   return { kind: 'record', pipelineId: s.pipelineId, rootId: s.lineage.rootPipelineId, lastMs: s.lastMs, live: s.live, finished: s.finished, state: s.state };
 }
 
-async function readCandidate(store: FileStore, pipelineId: number, now: number, policy: StuckPolicy): Promise<PruneCandidate> {
+async function readCandidate(store: FileStore, pipelineId: number, now: number, thresholds: Thresholds): Promise<PruneCandidate> {
   try {
     const loaded = await store.read(pipelineId);
     if (loaded === null) return { kind: 'broken', pipelineId, reason: 'the folder holds no record file', mtimeMs: null };
-    return candidateOf({ ok: true, pipelineId, loaded }, now, policy);
+    return candidateOf({ ok: true, pipelineId, loaded }, now, thresholds);
   } catch (error) {
     return { kind: 'broken', pipelineId, reason: describeError(error), mtimeMs: null };
   }
@@ -51,7 +54,7 @@ async function removeLineage(
   store: FileStore,
   lineage: LineagePlan,
   policy: PrunePolicy,
-  stuck: StuckPolicy,
+  thresholds: Thresholds,
   now: number,
 ): Promise<{ removed: true } | { removed: false; reason: string }> {
   const held: Array<{ pipelineId: number; lock: RemovalLock }> = [];
@@ -62,7 +65,7 @@ async function removeLineage(
       if (lock === 'held') return { removed: false, reason: `the record of pipeline ${member.pipelineId} is locked by another process` };
       if (lock === 'gone') continue; // removed meanwhile by another prune
       held.push({ pipelineId: member.pipelineId, lock });
-      const again = await readCandidate(store, member.pipelineId, now, stuck);
+      const again = await readCandidate(store, member.pipelineId, now, thresholds);
       // A broken record read again keeps its first judgement (its file time was read by the scan).
       const verdict = again.kind === 'broken' ? member : judgeCandidate(again, policy, now);
       if (!verdict.eligible) return { removed: false, reason: `pipeline ${member.pipelineId} changed since the scan: ${verdict.reason}` };
@@ -79,20 +82,19 @@ async function removeLineage(
 }
 
 export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<number> {
-  const { env, out } = deps;
+  const { out } = deps;
   if (options.olderThan === undefined) throw new Error('--older-than is required'); // commander enforces it
   const policy: PrunePolicy = {
     olderThanMs: durationFlag(options.olderThan, '--older-than'),
     abandonedAfterMs: options.abandonedAfter === undefined ? DEFAULT_ABANDONED_AFTER_MS : durationFlag(options.abandonedAfter, '--abandoned-after'),
     removeBroken: options.removeBroken === true,
   };
-  const stuck = stuckPolicyFrom(options, env);
-  const store = storeFrom(options, env);
+  const { config, store } = await recordContext(options, deps.env, deps.cwd);
   await store.checkStateDir();
   const now = deps.now();
 
   const candidates: PruneCandidate[] = [];
-  for await (const scanned of scanRecords(store)) candidates.push(candidateOf(scanned, now, stuck));
+  for await (const scanned of scanRecords(store)) candidates.push(candidateOf(scanned, now, config));
   const plan = planPrune(candidates, policy, now);
 
   const removed: Outcome[] = [];
@@ -109,7 +111,7 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
       continue;
     }
     try {
-      const result = await removeLineage(store, lineage, policy, stuck, now);
+      const result = await removeLineage(store, lineage, policy, config, now);
       if (result.removed) removed.push({ rootId: lineage.rootId, members, reason });
       else for (const id of members) kept.push({ pipelineId: id, rootId: lineage.rootId, reason: result.reason });
     } catch (error) {

@@ -17,6 +17,7 @@ import { carryOut, carryOutWithoutRecord } from '../scan/act.js';
 import { describeAction } from '../scan/render.js';
 import { actedAction, actionFailed, plannedAction } from '../scan/report.js';
 import { FileStore } from '../store/file-store.js';
+import { lockOptionsFromEnv } from '../store/lock.js';
 import { explain, gitlabClient, noToken, ownerId, type ScanCommandDeps } from './scan.js';
 
 export interface ResumeOptions extends ConfigFlags {
@@ -46,7 +47,7 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
   if (!dryRun && policy.capabilities.resumeVia === null) throw noToken(config);
   explain(config, out);
 
-  const store = new FileStore(config.stateDir);
+  const store = new FileStore(config.stateDir, lockOptionsFromEnv(deps.env));
   const loaded = await store.read(id.value);
   const record = loaded?.record ?? null;
   if (!record) out.debug(`no record of pipeline ${id.value} in ${config.stateDir}`);

@@ -15,6 +15,7 @@ import type { Redactor } from '../redact.js';
 import { runScan } from '../scan/run-scan.js';
 import { render } from '../scan/render.js';
 import { FileStore } from '../store/file-store.js';
+import { lockOptionsFromEnv } from '../store/lock.js';
 
 export interface ScanOptions extends ConfigFlags {
   dryRun?: boolean;
@@ -79,15 +80,7 @@ export function noToken(config: HealerConfig): HealerError {
 }
 
 export async function openStore(config: HealerConfig, env: Record<string, string | undefined>): Promise<FileStore> {
-  const ms = (key: string) => {
-    const value = env[key];
-    if (value === undefined || value === '') return undefined;
-    if (!/^\d{1,9}$/.test(value)) throw configError(`${key}=${JSON.stringify(value).slice(0, 40)} is not a number of milliseconds`);
-    return Number(value);
-  };
-  const staleMs = ms('HEALER_LOCK_STALE_MS');
-  const timeoutMs = ms('HEALER_LOCK_TIMEOUT_MS');
-  const store = new FileStore(config.stateDir, { ...(staleMs === undefined ? {} : { staleMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const store = new FileStore(config.stateDir, lockOptionsFromEnv(env));
   try {
     await store.checkStateDir();
   } catch (error) {

@@ -9,7 +9,7 @@ import { formatTimestamp } from '../core/time.js';
 import { HealerError, describeError, usageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
-import { storeFrom, stuckPolicyFrom, type RecordFlags } from './record-options.js';
+import { recordContext, type RecordFlags } from './record-options.js';
 import { renderCounts, renderJobs, renderTable, rowJson, type StatusRow } from './status-view.js';
 
 export interface StatusOptions extends RecordFlags {
@@ -20,18 +20,19 @@ export interface StatusDeps {
   env: Record<string, string | undefined>;
   out: Output;
   now: () => number;
+  /** Where the default config file (healer.config.json) is looked for. */
+  cwd: string;
 }
 
 export async function runStatus(options: StatusOptions, deps: StatusDeps): Promise<number> {
-  const { env, out } = deps;
-  const store = storeFrom(options, env);
-  const policy = stuckPolicyFrom(options, env);
+  const { out } = deps;
+  const { config, store } = await recordContext(options, deps.env, deps.cwd);
   const now = deps.now();
   const toRow = (scanned: ScannedRecord): StatusRow =>
     scanned.ok
       ? {
           kind: 'record',
-          summary: summarizeRecord(scanned.loaded.record, now, policy),
+          summary: summarizeRecord(scanned.loaded.record, now, config),
           format: scanned.loaded.format,
           project: scanned.loaded.record.project?.path ?? null,
         }

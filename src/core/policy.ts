@@ -23,9 +23,15 @@ export interface Capabilities {
   resumeVia: 'create' | 'trigger' | null;
 }
 
-export interface Policy {
+/** What tells a stuck job from a live one; `scan`, `status` and `prune` judge records with the same. */
+export interface Thresholds {
+  /** A job in_progress with no update (heartbeat) for longer than this is stuck (STUCK_THRESHOLD_MINUTES). */
   stuckThresholdMs: number;
+  /** Per-stage thresholds that replace stuckThresholdMs for their stage (a deploy may take 30 minutes). */
   stageThresholdsMs: Record<string, number>;
+}
+
+export interface Policy extends Thresholds {
   /** Resumes allowed over a whole lineage (root pipeline and every resume of it). */
   maxRetries: number;
   /** A lineage whose first record is older than this is never resumed. */
@@ -56,8 +62,8 @@ export const DEFAULT_POLICY: Policy = {
   capabilities: { api: false, resumeVia: null },
 };
 
-export function thresholdFor(policy: Policy, stage: string): number {
-  return own(policy.stageThresholdsMs, stage) ?? policy.stuckThresholdMs;
+export function thresholdFor(thresholds: Thresholds, stage: string): number {
+  return own(thresholds.stageThresholdsMs, stage) ?? thresholds.stuckThresholdMs;
 }
 
 /** "https://GitLab.example.com:443/" and "https://gitlab.example.com" are the same server; null if not a URL. */

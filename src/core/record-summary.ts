@@ -6,15 +6,9 @@
  * than its stage's threshold).
  */
 import { own } from './names.js';
+import { thresholdFor, type Thresholds } from './policy.js';
 import { stageOrderOf, type ProgressRecord, type ResumeEntry } from './record.js';
 import { parseTimestamp } from './time.js';
-
-export interface StuckPolicy {
-  /** A job in_progress with no update for longer than this is stuck (the old watchdog's STUCK_THRESHOLD_MINUTES). */
-  stuckAfterMs: number;
-  /** Per-stage thresholds that replace stuckAfterMs for their stage (a deploy may legitimately take 30 minutes). */
-  perStage?: Record<string, number>;
-}
 
 /**
  * A stage as shown to people: its recorded status, or `stuck`; when nothing was recorded for it, `skipped` if the
@@ -99,11 +93,7 @@ function timestampsOf(record: ProgressRecord): number[] {
   return all.map(parseTimestamp).filter((ms) => !Number.isNaN(ms));
 }
 
-export function thresholdFor(stage: string, policy: StuckPolicy): number {
-  return own(policy.perStage, stage) ?? policy.stuckAfterMs;
-}
-
-export function summarizeRecord(record: ProgressRecord, now: number, policy: StuckPolicy): RecordSummary {
+export function summarizeRecord(record: ProgressRecord, now: number, thresholds: Thresholds): RecordSummary {
   const order = stageOrderOf(record);
   const rank = (stage: string) => {
     const i = order.indexOf(stage);
@@ -115,7 +105,7 @@ export function summarizeRecord(record: ProgressRecord, now: number, policy: Stu
   for (const unit of unitsOf(record)) {
     if (unit.status !== 'in_progress') continue;
     running += 1;
-    const thresholdMs = thresholdFor(unit.stage, policy);
+    const thresholdMs = thresholdFor(thresholds, unit.stage);
     // An in_progress entry without a readable time cannot prove it is alive: it counts as silent forever.
     const idleMs = Number.isNaN(unit.updated) ? Number.POSITIVE_INFINITY : Math.max(0, now - unit.updated);
     if (idleMs > thresholdMs) stuckUnits.push({ job: unit.job, stage: unit.stage, jobId: unit.jobId, idleMs, thresholdMs });

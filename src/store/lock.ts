@@ -10,7 +10,7 @@
  */
 import { mkdir, mkdirSync, realpath, realpathSync, rmdir, rmdirSync, stat, statSync, utimes, utimesSync } from 'node:fs';
 import lockfile from 'proper-lockfile';
-import { HealerError } from '../errors.js';
+import { HealerError, usageError } from '../errors.js';
 
 export interface LockOptions {
   /** A lock not refreshed for this long is taken over (proper-lockfile's minimum is 2000 ms). */
@@ -20,6 +20,21 @@ export interface LockOptions {
 }
 
 export const DEFAULT_LOCK_OPTIONS: LockOptions = { staleMs: 15_000, timeoutMs: 30_000 };
+
+/**
+ * HEALER_LOCK_STALE_MS and HEALER_LOCK_TIMEOUT_MS, whole milliseconds (unset or empty: the defaults). Every command
+ * that takes or judges locks reads them here, so a reader never calls stale a lock its writer still refreshes.
+ */
+export function lockOptionsFromEnv(env: Record<string, string | undefined>): Partial<LockOptions> {
+  const options: Partial<LockOptions> = {};
+  for (const [key, option] of [['HEALER_LOCK_STALE_MS', 'staleMs'], ['HEALER_LOCK_TIMEOUT_MS', 'timeoutMs']] as const) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    if (!/^\d{1,9}$/.test(value)) throw usageError(`${key}=${JSON.stringify(value).slice(0, 40)} is not a number of milliseconds`);
+    options[option] = Number(value);
+  }
+  return options;
+}
 
 export interface HeldLock {
   release(): Promise<void>;

@@ -13,9 +13,10 @@ export function registerStatus(program: Command): void {
         'the resumes done. Broken records are listed with the reason.',
     )
     .option('--pipeline <id>', 'show one record, with its jobs')
-    .option('--state-dir <dir>', 'state folder (default: HEALER_STATE_DIR, else /mnt/ci-state/pipelines)')
-    .option('--stuck-after <duration>', 'a job silent this long is stuck, e.g. 10m (default: STUCK_THRESHOLD_MINUTES, else 10m)')
-    .option('--stage-threshold <stage=duration>', 'per-stage threshold, e.g. deploy=30m (repeatable; HEALER_STAGE_THRESHOLDS)', collect);
+    .option('--state-dir <dir>', 'state folder (default: HEALER_STATE_DIR, else the config file, else /mnt/ci-state/pipelines)')
+    .option('--config <file>', 'config file, as for scan (default: HEALER_CONFIG, else ./healer.config.json when present)')
+    .option('--stuck-after <duration>', "a job silent this long is stuck, e.g. 10m (default: scan's stuck threshold, 10m)")
+    .option('--stage-threshold <stage=duration>', 'per-stage threshold, e.g. deploy=30m (repeatable; over HEALER_STAGE_THRESHOLDS and the file)', collect);
   withCommonFlags(command).addHelpText(
     'after',
     `
@@ -24,13 +25,16 @@ Examples:
   healer status --pipeline 41928
   healer status --json | jq '.records[] | select(.state == "stuck")'
 
+Settings: the state folder and stuck thresholds come from the same configuration as healer scan (flags >
+HEALER_STATE_DIR, HEALER_STUCK_THRESHOLD / STUCK_THRESHOLD_MINUTES, HEALER_STAGE_THRESHOLDS > config file >
+defaults); no GitLab token is needed or read.
 Exit codes: 0 listed (broken records are listed too), 1 the record asked for is missing or broken, 2 bad input,
 3 the state folder cannot be read.`,
   );
   command.action(async (flags) => {
     await runAction(flags, async (out) => {
       const { runStatus } = await import('../commands/status.js');
-      return runStatus(flags, { env: process.env, out, now: Date.now });
+      return runStatus(flags, { env: process.env, out, now: Date.now, cwd: process.cwd() });
     });
   });
 }

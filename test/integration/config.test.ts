@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig, policyOf, type ConfigFlags } from '../../src/config.js';
+import { loadConfig, loadRecordConfig, policyOf, type ConfigFlags } from '../../src/config.js';
 import { HealerError } from '../../src/errors.js';
 import { Redactor } from '../../src/redact.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -70,14 +70,33 @@ describe('configuration', () => {
     assert.equal((await load({ CI_SERVER_URL: 'https://ci.example.com' })).gitlabUrl, 'https://ci.example.com');
   });
 
-  it('per-stage thresholds from the file, overridden per stage by the environment', async () => {
-    await file({ stage_thresholds: { deploy: '30m', test: '5m' } });
+  it('per-stage thresholds from the file, overridden per stage by the environment, then by flags', async () => {
+    await file({ stage_thresholds: { deploy: '30m', test: '5m', lint: 120 } });
     const config = await load({ HEALER_STAGE_THRESHOLDS: 'test=90s, e2e=20m' });
-    assert.deepEqual({ ...config.stageThresholdsMs }, { deploy: 30 * 60_000, test: 90_000, e2e: 20 * 60_000 });
-    // A bare number in the variable means seconds, as documented; each threshold is at least a second.
+    assert.deepEqual({ ...config.stageThresholdsMs }, { deploy: 30 * 60_000, test: 90_000, e2e: 20 * 60_000, lint: 120_000 });
+    const flagged = await load({ HEALER_STAGE_THRESHOLDS: 'test=90s, e2e=20m' }, { stageThreshold: ['e2e=1h', 'test=2w'] });
+    assert.deepEqual({ ...flagged.stageThresholdsMs }, { deploy: 30 * 60_000, test: 14 * 86_400_000, e2e: 3_600_000, lint: 120_000 });
+    assert.equal(flagged.sources.stage_thresholds, 'file + env HEALER_STAGE_THRESHOLDS + flag --stage-threshold');
+    // Bare numbers: seconds in the variable (as documented), refused on the command line.
     assert.equal((await load({ HEALER_STAGE_THRESHOLDS: 'deploy=90' })).stageThresholdsMs.deploy, 90_000);
+    await rejects(load({}, { stageThreshold: ['deploy=90'] }), /^--stage-threshold: duration "90" is not like 7d, 12h, 30m, 45s or 1d12h \(a unit is needed\)/);
     await rejects(load({ HEALER_STAGE_THRESHOLDS: 'deploy=0.5s' }), /HEALER_STAGE_THRESHOLDS \(deploy\)="500ms" is too short \(at least 1000 ms\)/);
+    await rejects(load({}, { stageThreshold: ['../x=1m'] }), /--stage-threshold: /);
     await file({});
+  });
+
+  it('status and prune load the same settings without any token or GitLab setting', async () => {
+    await file({ state_dir: 'state', stuck_threshold: '20m', stage_thresholds: { deploy: '45m' } });
+    const env = { GITLAB_TOKEN_FILE: 'missing-file', GITLAB_URL: 'ftp://not-read', MAX_RETRY_COUNT: 'not read either' };
+    const records = await loadRecordConfig({}, env, { cwd: dir });
+    assert.equal(records.stateDir, join(dir, 'state'));
+    assert.equal(records.stuckThresholdMs, 20 * 60_000);
+    assert.deepEqual({ ...records.stageThresholdsMs }, { deploy: 45 * 60_000 });
+    assert.equal((await loadRecordConfig({ stuckAfter: '3m' }, { STUCK_THRESHOLD_MINUTES: '7' }, { cwd: dir })).stuckThresholdMs, 3 * 60_000);
+    assert.equal((await loadRecordConfig({}, { STUCK_THRESHOLD_MINUTES: '7' }, { cwd: dir })).stuckThresholdMs, 7 * 60_000);
+    assert.equal((await loadRecordConfig({}, { HEALER_STUCK_THRESHOLD: '90' }, { cwd: dir })).stuckThresholdMs, 90_000);
+    await file({});
+    assert.equal((await loadRecordConfig({}, {}, { cwd: dir })).stuckThresholdMs, 10 * 60_000);
   });
 
   it('tokens: from a variable or a file (never both), registered with the redactor at once', async () => {

@@ -4,7 +4,7 @@
  * asked); --dry-run changes nothing and says exactly what a real run does.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import lockfile from 'proper-lockfile';
@@ -87,6 +87,20 @@ test('--remove-broken removes old broken records; a short --older-than still spa
   assert.match(reasons.get(700)!, /still in_progress, silent for 3h; abandoned records go after 24h/);
   assert.match(reasons.get(201)!, /^live/);
   assert.deepEqual(await folders(), [200, 201, 400, 700, 800]);
+});
+
+test('the stuck threshold is the one scan uses (config file, environment); the flag still wins', async () => {
+  const reasonOf700 = async (args: string[], env: Record<string, string> = {}) => {
+    const result = await runCli(['prune', '--older-than', '1h', '--dry-run', '--json', '--state-dir', state, ...args], { env, cwd: join(state, '..') });
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout).kept.find((k: { pipeline_id: number }) => k.pipeline_id === 700).reason as string;
+  };
+  assert.match(await reasonOf700([]), /^still in_progress, silent for 3h/);
+  await writeFile(join(state, '..', 'healer.config.json'), JSON.stringify({ stuck_threshold: '4h' }));
+  assert.match(await reasonOf700([]), /^live: a job reported within its threshold/);
+  assert.match(await reasonOf700([], { STUCK_THRESHOLD_MINUTES: '60' }), /^still in_progress/);
+  assert.match(await reasonOf700(['--stuck-after', '1h']), /^still in_progress/);
+  assert.match(await reasonOf700(['--stage-threshold', 'test=5h'], { STUCK_THRESHOLD_MINUTES: '60' }), /^live/);
 });
 
 test('bad input is one line, exit 2, and nothing changes', async () => {

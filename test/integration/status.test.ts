@@ -1,5 +1,6 @@
 /** `healer status` on a mixed state folder: v1, legacy and broken records, lineages, a stuck and a live pipeline. */
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -7,10 +8,12 @@ import { buildMixedTree } from '../helpers/mixed-tree.js';
 import { snapshot } from '../helpers/restore-scenario.js';
 
 let state: string;
+let root: string;
 let cleanup: () => Promise<void>;
 before(async () => {
   const t = await tempDir('healer-status-');
   cleanup = t.cleanup;
+  root = t.dir;
   state = join(t.dir, 'state');
   await buildMixedTree(state);
 });
@@ -93,4 +96,30 @@ test('bad input and a missing state folder are one clear line each', async () =>
   assert.equal(none.code, 3);
   assert.match(none.stderr, /state folder .*nope does not exist/);
   assert.equal(none.stderr.trim().split('\n').length, 1);
+});
+
+test('thresholds and the state folder come from the same configuration as scan; no token is read', async () => {
+  const stateOf = async (args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) => {
+    const result = await runCli(['status', '--json', ...args], options);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout).records.find((r: { pipeline_id: number }) => r.pipeline_id === 700).state;
+  };
+  // The default config file of the working folder, with its relative state folder: a 4-hour threshold.
+  await writeFile(join(root, 'healer.config.json'), JSON.stringify({ state_dir: 'state', stuck_threshold: '4h' }));
+  // Settings only scan uses, even broken ones, are never read: no token file, no GitLab URL.
+  const unrelated = { GITLAB_TOKEN_FILE: join(root, 'no-such-token'), GITLAB_URL: 'ftp://nowhere', MAX_RETRY_COUNT: 'x' };
+  assert.equal(await stateOf([], { cwd: root, env: unrelated }), 'running');
+  assert.equal(await stateOf(['--stuck-after', '1h'], { cwd: root }), 'stuck', 'a flag wins over the file');
+  assert.equal(await stateOf([], { cwd: root, env: { HEALER_STUCK_THRESHOLD: '1h' } }), 'stuck', 'the environment wins over the file');
+  // --config / HEALER_CONFIG name another file; per-stage thresholds from it, overridden by --stage-threshold.
+  await mkdir(join(root, 'conf'), { recursive: true });
+  await writeFile(join(root, 'conf', 'healer.json'), JSON.stringify({ state_dir: '../state', stage_thresholds: { test: '5h' } }));
+  assert.equal(await stateOf(['--config', 'conf/healer.json'], { cwd: root }), 'running');
+  assert.equal(await stateOf([], { cwd: root, env: { HEALER_CONFIG: join(root, 'conf', 'healer.json') } }), 'running');
+  assert.equal(await stateOf(['--config', 'conf/healer.json', '--stage-threshold', 'test=2h'], { cwd: root }), 'stuck');
+  assert.equal(await stateOf(['--config', 'conf/healer.json'], { cwd: root, env: { HEALER_STAGE_THRESHOLDS: 'test=90' } }), 'stuck', '90 seconds, as for scan');
+  const bad = await runCli(['status', '--config', 'conf/missing.json'], { cwd: root });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^healer: error: cannot read config file .*missing\.json \(ENOENT\)/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
 });

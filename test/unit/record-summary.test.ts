@@ -5,7 +5,7 @@ import { upgradeLegacy } from '../../src/core/record.js';
 import { DAY, HOUR, MINUTE, legacyRecord, v1Record } from '../helpers/records.js';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
-const policy = { stuckAfterMs: 10 * MINUTE, perStage: { deploy: 30 * MINUTE } };
+const policy = { stuckThresholdMs: 10 * MINUTE, stageThresholdsMs: { deploy: 30 * MINUTE } };
 
 test('a job in_progress silent beyond its threshold is the stuck job; stage states follow', () => {
   const record = v1Record({
@@ -32,7 +32,7 @@ test('per-stage thresholds: a 20-minute deploy is running, not stuck', () => {
   const s = summarizeRecord(record, NOW, policy);
   assert.equal(s.state, 'running');
   assert.equal(s.stuck, null);
-  assert.equal(summarizeRecord(record, NOW, { stuckAfterMs: 10 * MINUTE }).state, 'stuck');
+  assert.equal(summarizeRecord(record, NOW, { stuckThresholdMs: 10 * MINUTE, stageThresholdsMs: {} }).state, 'stuck');
 });
 
 test('the earliest stage stuck is reported first', () => {
