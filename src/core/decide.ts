@@ -8,8 +8,9 @@
  * pipeline on the ref; the lineage-wide retry limit; where to resume (earliest stage not done); cancel first.
  */
 import { isActive, type Facts, type JobFacts, type PipelineFacts } from './facts.js';
-import { lineageVariables, mergedStageOrder, resumeStageOf, resumesOf, resumesUsed } from './lineage.js';
+import { lineageVariables, resumesOf, resumesUsed } from './lineage.js';
 import type { Policy } from './policy.js';
+import { resumeStageOf } from './record-facts.js';
 import type { ProgressRecord, ResumeEntry } from './record.js';
 import { describeUnit, skip, type Candidate, type Skip, type StaleUnit } from './triage.js';
 import { formatDuration } from './time.js';
@@ -129,7 +130,7 @@ export function decide(input: DecideInput): Decision {
     );
   }
 
-  const learned = facts?.jobs ? stageOrderFromJobs(facts.jobs) : [];
+  const learned = facts?.jobs ? stageOrderFromJobs(facts.jobs) : null;
   // An unsettled intent is completed as it was decided, so that its pipeline carries the same variables.
   const stage = candidate.staleIntent?.stage ?? resumeStageOf(record, learned);
   if (stage === null) return skip('nothing_to_resume', 'every stage is done; nothing to resume', { notify: true });
@@ -200,7 +201,7 @@ function causeOf(candidate: Candidate, facts: Facts | null, policy: Policy, note
 }
 
 export function describeStale(unit: StaleUnit): string {
-  const age = Number.isFinite(unit.ageMs) ? `last update ${formatDuration(unit.ageMs)} ago` : 'no readable update time';
+  const age = Number.isFinite(unit.idleMs) ? `last update ${formatDuration(unit.idleMs)} ago` : 'no readable update time';
   return `stuck: ${describeUnit(unit)} in_progress, ${age} > threshold ${formatDuration(unit.thresholdMs)}`;
 }
 
@@ -221,5 +222,3 @@ function stillRunning(unit: StaleUnit, jobs: readonly JobFacts[], canceledByHeal
 export function stageOrderFromJobs(jobs: readonly JobFacts[]): string[] {
   return [...new Set([...jobs].sort((a, b) => a.id - b.id).map((job) => job.stage))];
 }
-
-export { mergedStageOrder };

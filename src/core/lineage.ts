@@ -1,18 +1,15 @@
 /**
- * Lineage arithmetic on one record: how many resumes the chain has used, where to resume, when the chain began,
- * and which resume entries are still open. Pure.
+ * Lineage arithmetic on one record: its root and attempt, how many resumes the chain has used, which resume entries
+ * are still open, and the variables that carry the lineage into a resumed pipeline. Pure. (Where to resume and when
+ * the record began are facts of the record: record-facts.ts.)
  *
  * A lineage is the root pipeline and every pipeline started by resuming it (or a resume of it). Each record knows
  * its own `lineage.attempt` (0 for the root; the resume that created it sets HEALER_ATTEMPT), so the newest record
  * of a chain knows how many resumes came before it. The old watchdog's `retry_count` is honoured as well.
  */
-import { own } from './names.js';
-import { stageOrderOf, type ProgressRecord, type ResumeEntry } from './record.js';
-import { parseTimestamp } from './time.js';
+import type { ProgressRecord, ResumeEntry } from './record.js';
 
 export const LINEAGE_VARIABLES = ['RESUME_STAGE', 'HEALER_ROOT_PIPELINE_ID', 'HEALER_PARENT_PIPELINE_ID', 'HEALER_ATTEMPT'] as const;
-
-const DONE_STATUSES = new Set(['done', 'skipped']);
 
 export function rootOf(record: ProgressRecord): number {
   return record.lineage?.root_pipeline_id ?? record.pipeline.id;
@@ -46,50 +43,6 @@ export function resumesUsed(record: ProgressRecord): number {
   const fromHere = resumesOf(record).filter((entry) => entry.state === 'triggered').length;
   const legacy = typeof record.retry_count === 'number' ? record.retry_count : 0;
   return Math.max(attemptOf(record) + fromHere, legacy);
-}
-
-/** The earliest instant any part of the record speaks of: the pipeline's creation or its first recorded activity. */
-export function earliestTimestamp(record: ProgressRecord): number | null {
-  let earliest = Number.POSITIVE_INFINITY;
-  const consider = (value: unknown) => {
-    const ms = parseTimestamp(value);
-    if (!Number.isNaN(ms) && ms < earliest) earliest = ms;
-  };
-  consider(record.pipeline.created_at);
-  consider(record.created);
-  for (const job of Object.values(record.jobs)) {
-    consider(job.started);
-    consider(job.updated);
-  }
-  for (const stage of Object.values(record.stages)) consider(stage.updated);
-  return Number.isFinite(earliest) ? earliest : null;
-}
-
-/**
- * Stage order: the record's own order, completed with an order learned elsewhere (GitLab's job list) for stages
- * the record has not seen yet.
- */
-export function mergedStageOrder(record: ProgressRecord, learned: readonly string[] = []): string[] {
-  const recorded = record.stage_order && record.stage_order.length > 0;
-  const base = recorded ? stageOrderOf(record) : [...learned, ...stageOrderOf(record)];
-  return [...new Set(base)];
-}
-
-/**
- * The earliest stage, in stage order, that is not done (done or skipped); null when every stage is done.
- * A stage with no entry in the record counts as passed when a later stage has one (its jobs do not record, but the
- * pipeline went past it), and as not done when it comes after every recorded stage (it has not started yet).
- */
-export function resumeStageOf(record: ProgressRecord, learnedOrder: readonly string[] = []): string | null {
-  const order = mergedStageOrder(record, learnedOrder);
-  let lastRecorded = -1;
-  for (const [index, stage] of order.entries()) {
-    const entry = own(record.stages, stage);
-    if (entry === undefined) continue;
-    if (!DONE_STATUSES.has(String(entry.status))) return stage;
-    lastRecorded = index;
-  }
-  return order[lastRecorded + 1] ?? null;
 }
 
 /** The variables a resumed pipeline carries, so its own records continue the lineage. */

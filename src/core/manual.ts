@@ -7,8 +7,9 @@
 import type { ResumePlan } from './decide.js';
 import { stageOrderFromJobs } from './decide.js';
 import { isActive, type JobFacts, type PipelineFacts } from './facts.js';
-import { openIntent, resumeStageOf, resumesUsed, rootOf, triggeredResume } from './lineage.js';
+import { openIntent, resumesUsed, rootOf, triggeredResume } from './lineage.js';
 import { normalizeServerUrl, type Policy } from './policy.js';
+import { resumeStageOf } from './record-facts.js';
 import type { ProgressRecord } from './record.js';
 import { parseTimestamp } from './time.js';
 import { projectOf } from './triage.js';
@@ -39,7 +40,7 @@ export function planManualResume(request: ManualRequest, record: ProgressRecord 
   if (typeof serverUrl === 'string' && serverUrl !== '' && normalizeServerUrl(serverUrl) !== policy.gitlabUrl) {
     return { kind: 'refused', message: `pipeline ${id} belongs to ${serverUrl}, but healer is configured for ${policy.gitlabUrl}`, hint: 'set GITLAB_URL to that server; no token is sent elsewhere' };
   }
-  const stage = request.fromStage ?? (record ? resumeStageOf(record, facts.jobs ? stageOrderFromJobs(facts.jobs) : []) : null);
+  const stage = request.fromStage ?? (record ? resumeStageOf(record, facts.jobs ? stageOrderFromJobs(facts.jobs) : null) : null);
   if (!stage) {
     return record
       ? { kind: 'refused', message: `every stage of pipeline ${id} is done; nothing to resume`, hint: 'name a stage with --from-stage to run it again' }

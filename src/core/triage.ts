@@ -3,25 +3,13 @@
  * Cheap enough for every record of a large state folder; only the candidates it returns are shown to GitLab.
  * Pure: time comes in as `now`.
  */
-import { attemptOf, earliestTimestamp, openIntent, resumeStageOf, rootOf, triggeredResume } from './lineage.js';
-import { normalizeServerUrl, thresholdFor, type Policy } from './policy.js';
+import { attemptOf, openIntent, rootOf, triggeredResume } from './lineage.js';
+import { normalizeServerUrl, type Policy } from './policy.js';
+import { inProgressUnits, recordTimes, resumeStageOf, workUnits, type StaleUnit, type WorkUnit } from './record-facts.js';
 import type { ProgressRecord, ResumeEntry } from './record.js';
 import { formatDuration, parseTimestamp } from './time.js';
 
-/** A job of the record, or a stage for records that have no jobs (the bash helper's format). */
-export interface WorkUnit {
-  kind: 'job' | 'stage';
-  name: string;
-  stage: string;
-  status: string;
-  jobId: number | null;
-  updatedMs: number | null;
-}
-
-export interface StaleUnit extends WorkUnit {
-  ageMs: number;
-  thresholdMs: number;
-}
+export type { StaleUnit, WorkUnit };
 
 export type SkipCode =
   | 'already_resumed'
@@ -79,31 +67,6 @@ export const skip = (code: SkipCode, reason: string, { notify = false, listed = 
   listed,
 });
 
-/** The record's work units: its jobs, or its stages when it has no jobs (legacy records). */
-export function workUnits(record: ProgressRecord): WorkUnit[] {
-  const jobs = Object.entries(record.jobs);
-  if (jobs.length > 0) {
-    return jobs.map(([name, job]) => ({
-      kind: 'job' as const,
-      name,
-      stage: job.stage,
-      status: job.status,
-      jobId: typeof job.job_id === 'number' ? job.job_id : null,
-      updatedMs: nanToNull(parseTimestamp(job.updated)),
-    }));
-  }
-  return Object.entries(record.stages).map(([name, stage]) => ({
-    kind: 'stage' as const,
-    name,
-    stage: name,
-    status: String(stage.status),
-    jobId: null,
-    updatedMs: nanToNull(parseTimestamp(stage.updated)),
-  }));
-}
-
-const nanToNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
-
 export function describeUnit(unit: WorkUnit): string {
   return unit.kind === 'job' ? `job ${unit.name} (stage ${unit.stage})` : `stage ${unit.stage}`;
 }
@@ -126,18 +89,8 @@ export function triage(record: ProgressRecord, now: number, policy: Policy): Can
   }
 
   const units = workUnits(record);
-  const stale: StaleUnit[] = [];
-  const running: WorkUnit[] = [];
-  const failed: WorkUnit[] = [];
-  for (const unit of units) {
-    if (unit.status === 'failed') failed.push(unit);
-    if (unit.status !== 'in_progress') continue;
-    const thresholdMs = thresholdFor(policy, unit.stage);
-    // A unit without a readable heartbeat cannot be judged fresh: it is as old as the record says nothing.
-    const ageMs = unit.updatedMs === null ? Number.POSITIVE_INFINITY : now - unit.updatedMs;
-    if (ageMs > thresholdMs) stale.push({ ...unit, ageMs, thresholdMs });
-    else running.push(unit);
-  }
+  const { stale, live: running } = inProgressUnits(record, now, policy, units);
+  const failed = units.filter((unit) => unit.status === 'failed');
   // With an API token GitLab is also asked about running pipelines and about unfinished ones (a known stage order
   // not done yet): a job that failed on its runner before it could record anything shows only there.
   const unfinished = (record.stage_order?.length ?? 0) > 0 && resumeStageOf(record) !== null;
@@ -154,7 +107,7 @@ export function triage(record: ProgressRecord, now: number, policy: Policy): Can
     return skip('no_active_job', 'no job in progress or failed', { listed: false });
   }
 
-  const startedMs = earliestTimestamp(record);
+  const startedMs = recordTimes(record).firstMs;
   if (startedMs === null) return skip('no_timestamps', 'the record holds no readable timestamp; its age cannot be judged', { notify: true });
   if (now - startedMs > policy.maxAgeMs) {
     return skip('too_old', `lineage older than the max age (${formatDuration(now - startedMs)} > ${formatDuration(policy.maxAgeMs)})`, {

@@ -4,8 +4,9 @@
  * --dry-run), and report. One unreadable record or failing API call never stops the others: each is reported.
  */
 import { decide } from '../core/decide.js';
-import { earliestTimestamp, rootOf } from '../core/lineage.js';
+import { rootOf } from '../core/lineage.js';
 import type { Policy } from '../core/policy.js';
+import { recordTimes } from '../core/record-facts.js';
 import { parseRecordText } from '../core/record-parse.js';
 import type { ProgressRecord } from '../core/record.js';
 import { formatTimestamp } from '../core/time.js';
@@ -139,7 +140,7 @@ async function rootStart(store: FileStore, record: ProgressRecord): Promise<numb
   if (root === record.pipeline.id) return null;
   try {
     const loaded = await store.read(root);
-    return loaded ? earliestTimestamp(loaded.record) : null;
+    return loaded ? recordTimes(loaded.record).firstMs : null;
   } catch {
     return null; // a damaged root record is reported when the scan reaches it
   }
