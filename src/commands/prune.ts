@@ -94,7 +94,7 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
   const now = deps.now();
 
   const candidates: PruneCandidate[] = [];
-  for await (const scanned of scanRecords(store)) candidates.push(candidateOf(scanned, now, config));
+  for await (const scanned of scanRecords(store, config.readMode)) candidates.push(candidateOf(scanned, now, config));
   const plan = planPrune(candidates, policy, now);
 
   const removed: Outcome[] = [];

@@ -70,7 +70,7 @@ export async function runStatus(options: StatusOptions, deps: StatusDeps): Promi
   await store.checkStateDir();
   const rows: StatusRow[] = [];
   let read = 0;
-  for await (const scanned of scanRecords(store)) {
+  for await (const scanned of scanRecords(store, config.readMode)) {
     rows.push(toRow(scanned));
     read += 1;
     if (read % 500 === 0) out.progress(`healer status: ${read} records read`);

@@ -6,14 +6,14 @@ import { mkdirSync, readFileSync, statSync, type Stats, promises as fsp } from '
 import { join } from 'node:path';
 import { parseRecordText, validateRecord } from '../core/record-parse.js';
 import type { ProgressRecord } from '../core/record.js';
-import { HealerError } from '../errors.js';
+import { describeError, HealerError } from '../errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 import { acquireLock, acquireLockSync, DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock.js';
 
 export const RECORD_FILE = '.ci-progress.json';
 export const DEFAULT_STATE_DIR = '/mnt/ci-state/pipelines';
 /** A record larger than this is refused as damaged rather than parsed. */
-const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const STATE_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOENT', 'ENOTDIR', 'EIO', 'ESTALE']);
 
@@ -138,15 +138,6 @@ export class FileStore {
     }
   }
 
-  /** Pipeline ids of the records present, streamed from the folder (never all names in memory at once). */
-  async *pipelineIds(): AsyncGenerator<number> {
-    const dir = await fsp.opendir(this.stateDir, { bufferSize: 256 });
-    for await (const entry of dir) {
-      if (!entry.isDirectory() || !/^[1-9][0-9]{0,15}$/.test(entry.name)) continue;
-      yield Number(entry.name);
-    }
-  }
-
   async checkStateDir(): Promise<void> {
     let info: Stats | undefined;
     try {
@@ -184,15 +175,31 @@ function stateDirProblem(stateDir: string, statFolder: () => Stats): void {
 function missingOrThrow(path: string, error: unknown): null {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return null;
-  if (code === 'EISDIR') throw badRecord(path, 'is not a regular file');
+  if (code === 'EISDIR') throw badRecord(path, unreadableReason(error));
   throw error;
 }
 
 function decode(path: string, bytes: Buffer, pipelineId: number): LoadedRecord {
-  if (bytes.length > MAX_RECORD_BYTES) throw badRecord(path, `is ${bytes.length} bytes, larger than any record healer writes`);
-  const parsed = parseRecordText(bytes.toString('utf8'), pipelineId);
-  if (!parsed.ok) throw badRecord(path, parsed.reason);
-  return { record: parsed.record, format: parsed.format, path };
+  if (bytes.length > MAX_RECORD_BYTES) throw badRecord(path, tooLargeReason(bytes.length));
+  const decoded = decodeRecord(path, bytes.toString('utf8'), pipelineId);
+  if (!decoded.ok) throw badRecord(path, decoded.reason);
+  return decoded.loaded;
+}
+
+/** A record's text as a loaded record, or why it is not one (the words that follow "record <path>" in errors). */
+export function decodeRecord(path: string, text: string, pipelineId: number): { ok: true; loaded: LoadedRecord } | { ok: false; reason: string } {
+  const parsed = parseRecordText(text, pipelineId);
+  return parsed.ok ? { ok: true, loaded: { record: parsed.record, format: parsed.format, path } } : parsed;
+}
+
+export const tooLargeReason = (bytes: number) => `is ${bytes} bytes, larger than any record healer writes`;
+
+/**
+ * Why a record file that could not be read is broken, as `read` reports it: a folder in its place is "not a regular
+ * file"; anything else keeps the system's own words.
+ */
+export function unreadableReason(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'is not a regular file' : describeError(error);
 }
 
 interface Step {

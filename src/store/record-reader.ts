@@ -1,7 +1,8 @@
 /**
  * Reading every record of a large state folder, fast and with bounded memory: the folder is streamed (opendir),
- * records are read without locks (writers rename whole files into place), and a cheap byte-level pre-filter decides
- * which records are worth parsing at all, so a finished pipeline costs one small read and no JSON.parse.
+ * records are read without locks (writers rename whole files into place), and, for the scan, a cheap byte-level
+ * pre-filter decides which records are worth parsing at all, so a finished pipeline costs one small read and no
+ * JSON.parse. `healer status` and `healer prune` read through it too, without a pre-filter (store/record-scan.ts).
  *
  * Reads are synchronous in small batches on a local disk (several times faster than the thread pool for small
  * files), yielding to the event loop between batches so GitLab requests progress. When the folder turns out to be
@@ -10,24 +11,30 @@
 import { close, closeSync, fstatSync, open, openSync, read, readSync } from 'node:fs';
 import { opendir } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { RECORD_FILE } from './file-store.js';
+import { MAX_RECORD_BYTES, RECORD_FILE } from './file-store.js';
 
 export type ReadMode = 'auto' | 'sync' | 'async';
 
 export type RecordRead =
-  | { kind: 'idle'; pipelineId: number; path: string }
+  /** Nothing to parse: the pre-filter said so, or there is no record (`absent`: none in the folder, or not a folder). */
+  | { kind: 'idle'; pipelineId: number; path: string; absent?: Absent }
   | { kind: 'text'; pipelineId: number; path: string; text: string }
-  | { kind: 'error'; pipelineId: number; path: string; message: string };
+  /** `cause`: the error as thrown (an errno error, or one marked `tooLarge`). */
+  | { kind: 'error'; pipelineId: number; path: string; message: string; cause: unknown };
+
+export type Absent = 'no_file' | 'not_a_folder';
 
 export interface ReaderOptions {
   mode?: ReadMode;
-  /** True when the record's bytes may hold something to act on; false counts it as idle without parsing. */
-  worthParsing: (bytes: Buffer) => boolean;
+  /**
+   * True when the record's bytes may hold something to act on; false counts it as idle without parsing.
+   * Without it every record is parsed.
+   */
+  worthParsing?: (bytes: Buffer) => boolean;
   batchSize?: number;
   concurrency?: number;
 }
 
-const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 const ID = /^[1-9][0-9]{0,15}$/;
 const SLOW_FILE_MS = 2;
 
@@ -61,24 +68,35 @@ export async function* readRecords(stateDir: string, options: ReaderOptions): As
   }
 }
 
-type Bytes = Buffer | null | { error: string };
+type Bytes = Buffer | Absent | { error: unknown };
 
 function settle(name: string, path: string, buffer: Buffer, options: ReaderOptions): RecordRead {
   let bytes: Bytes;
   try {
     bytes = readWholeSync(path, buffer);
   } catch (error) {
-    bytes = { error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+    bytes = { error };
   }
   return classify(Number(name), path, bytes, options);
 }
 
 function classify(pipelineId: number, path: string, bytes: Bytes, options: ReaderOptions): RecordRead {
-  if (bytes === null) return { kind: 'idle', pipelineId, path }; // a folder without a record (yet)
-  if (!Buffer.isBuffer(bytes)) return { kind: 'error', pipelineId, path, message: `cannot be read (${bytes.error})` };
+  if (typeof bytes === 'string') return { kind: 'idle', pipelineId, path, absent: bytes }; // a folder without a record (yet)
+  if (!Buffer.isBuffer(bytes)) {
+    const code = (bytes.error as NodeJS.ErrnoException).code ?? (bytes.error as Error).message;
+    return { kind: 'error', pipelineId, path, message: `cannot be read (${code})`, cause: bytes.error };
+  }
   // A record cut short (or not JSON at all) is always parsed, so that it is reported rather than skipped.
-  if (looksWhole(bytes) && !options.worthParsing(bytes)) return { kind: 'idle', pipelineId, path };
+  if (options.worthParsing && looksWhole(bytes) && !options.worthParsing(bytes)) return { kind: 'idle', pipelineId, path };
   return { kind: 'text', pipelineId, path, text: bytes.toString('utf8') };
+}
+
+function tooLarge(): Error {
+  return Object.assign(new Error('too large'), { code: `larger than ${MAX_RECORD_BYTES} bytes`, tooLarge: true });
+}
+
+function absentOf(error: NodeJS.ErrnoException): Absent | null {
+  return error.code === 'ENOENT' ? 'no_file' : error.code === 'ENOTDIR' ? 'not_a_folder' : null;
 }
 
 function looksWhole(bytes: Buffer): boolean {
@@ -89,21 +107,21 @@ function looksWhole(bytes: Buffer): boolean {
   return bytes[start] === 0x7b && bytes[end] === 0x7d; // { … }
 }
 
-/** The file's bytes (a view into `buffer` when small), null when there is no record file. */
-function readWholeSync(path: string, buffer: Buffer): Buffer | null {
+/** The file's bytes (a view into `buffer` when small), or why there is no record file. */
+function readWholeSync(path: string, buffer: Buffer): Buffer | Absent {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    const absent = absentOf(error as NodeJS.ErrnoException);
+    if (absent !== null) return absent;
     throw error;
   }
   try {
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     if (n < buffer.length) return buffer.subarray(0, n);
     const size = fstatSync(fd).size;
-    if (size > MAX_RECORD_BYTES) throw Object.assign(new Error('too large'), { code: `larger than ${MAX_RECORD_BYTES} bytes` });
+    if (size > MAX_RECORD_BYTES) throw tooLarge();
     const whole = Buffer.allocUnsafe(size);
     const m = readSync(fd, whole, 0, size, 0);
     return whole.subarray(0, m);
@@ -125,7 +143,7 @@ async function readAsync(names: string[], pathOf: (name: string) => string, opti
       try {
         bytes = await readWholeAsync(path);
       } catch (error) {
-        bytes = { error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+        bytes = { error };
       }
       results[index] = classify(Number(name), path, bytes, options);
     }
@@ -134,17 +152,20 @@ async function readAsync(names: string[], pathOf: (name: string) => string, opti
   return results;
 }
 
-function readWholeAsync(path: string): Promise<Buffer | null> {
+function readWholeAsync(path: string): Promise<Buffer | Absent> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (openError, fd) => {
-      if (openError) return openError.code === 'ENOENT' || openError.code === 'ENOTDIR' ? resolve(null) : reject(openError);
+      if (openError) {
+        const absent = absentOf(openError);
+        return absent !== null ? resolve(absent) : reject(openError);
+      }
       const chunks: Buffer[] = [];
       let total = 0;
       const step = () => {
         const chunk = Buffer.allocUnsafe(64 * 1024);
         read(fd, chunk, 0, chunk.length, total, (readError, n) => {
           if (readError || n === 0 || total + n > MAX_RECORD_BYTES) {
-            return close(fd, () => (readError ? reject(readError) : total + n > MAX_RECORD_BYTES ? reject(Object.assign(new Error('too large'), { code: 'too large' })) : resolve(Buffer.concat(chunks, total))));
+            return close(fd, () => (readError ? reject(readError) : total + n > MAX_RECORD_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks, total))));
           }
           chunks.push(chunk.subarray(0, n));
           total += n;

@@ -12,7 +12,7 @@ import type { FileStore } from './file-store.js';
 import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 
-/** Trash folders start with a dot, so pipelineIds() never lists them. */
+/** Trash folders start with a dot, so no reader of the state folder (store/record-reader.ts) takes them for records. */
 export const TRASH_PREFIX = '.healer-prune-';
 
 /** A record's lock held for removal. */
