@@ -75,22 +75,27 @@ export class FileStore {
    * Lock the record, read it, let `change` compute the next version and write it atomically.
    * `change` receives null when there is no record yet and returns the record to write, or null to write nothing.
    * A damaged record is never overwritten: the error names the file and how to fix it.
+   *
+   * The lock lives in the pipeline's folder. When there is no folder yet, `change(null)` says first whether anything
+   * is to be written at all: a change that writes nothing (a heartbeat after the record was pruned, a settle whose
+   * record is gone) leaves the state folder as it was, instead of leaving an empty pipeline folder behind. Otherwise
+   * the folder is created, the lock taken, and `change` is called again on what is there under the lock.
    */
   async update(pipelineId: number, change: Change): Promise<UpdateResult> {
-    const folder = this.folderFor(pipelineId);
     const path = this.pathFor(pipelineId);
-    try {
-      await fsp.mkdir(folder);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        // Say precisely what is wrong with the state folder itself before blaming the pipeline folder.
-        await this.checkStateDir();
-        throw stateError(`cannot create ${folder}`, error);
-      }
+    const lock = (folderMayBeMissing: boolean) =>
+      acquireLock(path, this.lock).catch((error: unknown) => {
+        if (folderMayBeMissing && isNoFolder(error)) return null;
+        throw lockError(path, error);
+      });
+    let held = await lock(true);
+    if (held === null) {
+      // Say precisely what is wrong with the state folder itself before anything else.
+      await this.checkStateDir();
+      if (change(null) === null) return nothingWritten(path);
+      await fsp.mkdir(this.folderFor(pipelineId)).catch((error: unknown) => createFailed(this.folderFor(pipelineId), error));
+      held = (await lock(false))!;
     }
-    const held = await acquireLock(path, this.lock).catch((error: unknown) => {
-      throw lockError(path, error);
-    });
     try {
       const loaded = await this.read(pipelineId);
       const step = nextStep(path, loaded, change);
@@ -107,21 +112,25 @@ export class FileStore {
 
   /** `update` with synchronous calls, for the one-shot `healer stage` process (no other work waits on it). */
   updateSync(pipelineId: number, change: Change): UpdateResult {
-    const folder = this.folderFor(pipelineId);
     const path = this.pathFor(pipelineId);
-    try {
-      mkdirSync(folder);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        stateDirProblem(this.stateDir, () => statSync(this.stateDir));
-        throw stateError(`cannot create ${folder}`, error);
+    const lock = (folderMayBeMissing: boolean) => {
+      try {
+        return acquireLockSync(path, this.lock);
+      } catch (error) {
+        if (folderMayBeMissing && isNoFolder(error)) return null;
+        throw lockError(path, error);
       }
-    }
-    let held;
-    try {
-      held = acquireLockSync(path, this.lock);
-    } catch (error) {
-      throw lockError(path, error);
+    };
+    let held = lock(true);
+    if (held === null) {
+      stateDirProblem(this.stateDir, () => statSync(this.stateDir));
+      if (change(null) === null) return nothingWritten(path);
+      try {
+        mkdirSync(this.folderFor(pipelineId));
+      } catch (error) {
+        createFailed(this.folderFor(pipelineId), error);
+      }
+      held = lock(false)!;
     }
     try {
       const step = nextStep(path, this.readSync(pipelineId), change);
@@ -152,6 +161,18 @@ export class FileStore {
 }
 
 type Change = (current: ProgressRecord | null) => ProgressRecord | null;
+
+/** Locking failed because the pipeline's folder (or a folder above it) does not exist. */
+const isNoFolder = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
+
+/** A pipeline folder that already exists is fine (another writer was quicker). */
+function createFailed(folder: string, error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw stateError(`cannot create ${folder}`, error);
+}
+
+function nothingWritten(path: string): UpdateResult {
+  return { record: null as unknown as ProgressRecord, path, written: false, upgradedFrom: null };
+}
 
 /** Throws the state error that says what is wrong with the state folder, if anything. */
 function stateDirProblem(stateDir: string, statFolder: () => Stats): void {
