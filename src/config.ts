@@ -25,7 +25,7 @@ import {
   type Raw,
   type Source,
 } from './config-values.js';
-import { DEFAULT_INFRA_FAILURE_REASONS, normalizeServerUrl, type Policy } from './core/policy.js';
+import { DEFAULT_POLICY, normalizeServerUrl, type Policy } from './core/policy.js';
 import type { Redactor } from './redact.js';
 import { DEFAULT_STATE_DIR } from './store/file-store.js';
 
@@ -130,14 +130,12 @@ function recordConfig(settings: Settings, flags: RecordConfigFlags): RecordConfi
   return {
     stateDir: stateRaw ? resolve(stateRaw.source === 'file' ? file!.dir : cwd, String(stateRaw.value)) : DEFAULT_STATE_DIR,
     configFile: file?.path ?? null,
-    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, { min: 1000 }) : DEFAULT_STUCK_THRESHOLD_MS,
+    stuckThresholdMs: stuckRaw ? asDuration(stuckRaw, { min: 1000 }) : DEFAULT_POLICY.stuckThresholdMs,
     stageThresholdsMs: stageThresholds(settings, flags.stageThreshold ?? []),
     readMode: readRaw ? asChoice(readRaw, ['auto', 'sync', 'async'] as const) : 'auto',
     sources,
   };
 }
-
-export const DEFAULT_STUCK_THRESHOLD_MS = 10 * 60_000;
 
 export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }: { cwd: string; redactor: Redactor }): Promise<HealerConfig> {
   // Registered before anything can fail and print: the values are only known to be secrets here.
@@ -188,13 +186,13 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
     triggerToken,
     fallbackProject: projectRaw ? String(projectRaw.value).trim() : null,
     fallbackRef: refRaw ? String(refRaw.value).trim() : null,
-    maxRetries: retriesRaw ? asInteger(retriesRaw, 0, 100) : 2,
-    maxAgeMs: ageRaw ? asDuration(ageRaw, { min: 1000 }) : 60 * 60_000,
-    infraFailureReasons: reasonsRaw ? asList(reasonsRaw) : [...DEFAULT_INFRA_FAILURE_REASONS],
-    supersededCheck: supersededRaw ? asBoolean(supersededRaw) : true,
+    maxRetries: retriesRaw ? asInteger(retriesRaw, 0, 100) : DEFAULT_POLICY.maxRetries,
+    maxAgeMs: ageRaw ? asDuration(ageRaw, { min: 1000 }) : DEFAULT_POLICY.maxAgeMs,
+    infraFailureReasons: reasonsRaw ? asList(reasonsRaw) : [...DEFAULT_POLICY.infraFailureReasons],
+    supersededCheck: supersededRaw ? asBoolean(supersededRaw) : DEFAULT_POLICY.supersededCheck,
     requestTimeoutMs: requestRaw ? asDuration(requestRaw, { min: 100 }) : 30_000,
     scanTimeoutMs: scanRaw ? asDuration(scanRaw, { min: 1000 }) : 5 * 60_000,
-    intentTimeoutMs: intentRaw ? asDuration(intentRaw, { min: 1000 }) : 10 * 60_000,
+    intentTimeoutMs: intentRaw ? asDuration(intentRaw, { min: 1000 }) : DEFAULT_POLICY.intentTimeoutMs,
     concurrency: concurrencyRaw ? asInteger(concurrencyRaw, 1, 64) : 8,
     resumeVia: viaRaw ? asChoice(viaRaw, ['auto', 'create', 'trigger'] as const) : 'auto',
     retryBaseMs: retryRaw ? asDuration(retryRaw, { min: 1 }) : 500,

@@ -17,7 +17,7 @@ import {
 import { formatTimestamp } from '../core/time.js';
 import { isHealerError, usageError } from '../errors.js';
 import type { Output } from '../output.js';
-import { DEFAULT_STATE_DIR, FileStore } from '../store/file-store.js';
+import { DEFAULT_STATE_DIR, FileStore, type UpdateResult } from '../store/file-store.js';
 import { lockOptionsFromEnv } from '../store/lock.js';
 
 type Env = Record<string, string | undefined>;
@@ -88,12 +88,8 @@ export function checkStage(stage: string | null | undefined): string {
   return check.value;
 }
 
-export interface Recorded {
-  record: ProgressRecord;
-  path: string;
-  written: boolean;
-  upgradedFrom: 'legacy' | null;
-}
+/** What one job update did to the record (the store's own answer). */
+export type Recorded = UpdateResult;
 
 /** The change one job update makes to a record (null: nothing to write). */
 function jobChange(target: JobTarget, stage: string, status: JobStatus, now: number, heartbeat: boolean) {

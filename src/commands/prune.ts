@@ -9,12 +9,11 @@ import type { Thresholds } from '../core/policy.js';
 import { summarizeRecord } from '../core/record-summary.js';
 import { formatDuration, formatTimestamp } from '../core/time.js';
 import { HealerError, describeError } from '../errors.js';
-import type { Output } from '../output.js';
 import type { FileStore } from '../store/file-store.js';
 import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord, type RemovalLock } from '../store/record-removal.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
 import { durationFlag } from './duration-flag.js';
-import { recordContext, type RecordFlags } from './record-options.js';
+import { recordContext, type RecordCommandDeps, type RecordFlags } from './record-options.js';
 
 export interface PruneOptions extends RecordFlags {
   olderThan?: string;
@@ -23,13 +22,7 @@ export interface PruneOptions extends RecordFlags {
   dryRun?: boolean;
 }
 
-export interface PruneDeps {
-  env: Record<string, string | undefined>;
-  out: Output;
-  now: () => number;
-  /** Where the default config file (healer.config.json) is looked for. */
-  cwd: string;
-}
+export type PruneDeps = RecordCommandDeps;
 
 type Outcome = { rootId: number; members: number[]; reason: string };
 

@@ -4,10 +4,20 @@
  * defaults; no token and no GitLab setting is read).
  */
 import { loadRecordConfig, type RecordConfig, type RecordConfigFlags } from '../config.js';
+import type { Output } from '../output.js';
 import { FileStore } from '../store/file-store.js';
 import { lockOptionsFromEnv } from '../store/lock.js';
 
 type Env = Record<string, string | undefined>;
+
+/** What `healer status` and `healer prune` are given by their wiring. */
+export interface RecordCommandDeps {
+  env: Env;
+  out: Output;
+  now: () => number;
+  /** Where the default config file (healer.config.json) is looked for. */
+  cwd: string;
+}
 
 export type RecordFlags = Pick<RecordConfigFlags, 'stateDir' | 'config' | 'stuckAfter' | 'stageThreshold'>;
 

@@ -3,7 +3,7 @@
  * by hand, with the same safety as the watchdog (intent under the record's lock, cancel first, never started twice)
  * and the same lineage limit unless --force. Works without a record when stage, ref and project are given.
  */
-import { loadConfig, policyOf, type ConfigFlags } from '../config.js';
+import type { ConfigFlags } from '../config.js';
 import { planManualResume, type ManualFacts } from '../core/manual.js';
 import { lineageVariables, openIntent } from '../core/lineage.js';
 import type { ProgressRecord } from '../core/record.js';
@@ -18,7 +18,7 @@ import { describeAction } from '../scan/render.js';
 import { actedAction, actionFailed, plannedAction } from '../scan/report.js';
 import { FileStore } from '../store/file-store.js';
 import { lockOptionsFromEnv } from '../store/lock.js';
-import { explain, gitlabClient, noToken, ownerId, type ScanCommandDeps } from './scan.js';
+import { gitlabClient, ownerId, watchdogConfig, type ScanCommandDeps } from './scan.js';
 
 export interface ResumeOptions extends ConfigFlags {
   pipeline?: string;
@@ -41,11 +41,7 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
     if (!stage.ok) throw usageError(stage.reason);
   }
   if (options.ref !== undefined && (options.ref.trim() === '' || /[\u0000-\u001f\u007f]/.test(options.ref))) throw usageError(`--ref ${JSON.stringify(options.ref)} is not a ref name`);
-  const config = await loadConfig(options, deps.env, { cwd: deps.cwd, redactor: deps.redactor });
-  const policy = policyOf(config);
-  const dryRun = options.dryRun === true;
-  if (!dryRun && policy.capabilities.resumeVia === null) throw noToken(config);
-  explain(config, out);
+  const { config, policy, dryRun } = await watchdogConfig(options, deps);
 
   const store = new FileStore(config.stateDir, lockOptionsFromEnv(deps.env));
   const loaded = await store.read(id.value);

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, policyOf, type ConfigFlags, type HealerConfig } from '../config.js';
 import { configError } from '../config-values.js';
+import type { Policy } from '../core/policy.js';
 import { describeDuration } from '../core/units.js';
 import { HealerError } from '../errors.js';
 import { GitLabClient } from '../gitlab/client.js';
@@ -31,11 +32,7 @@ export interface ScanCommandDeps {
 
 export async function runScanCommand(options: ScanOptions, deps: ScanCommandDeps): Promise<number> {
   const { out, env } = deps;
-  const config = await loadConfig(options, env, { cwd: deps.cwd, redactor: deps.redactor });
-  const policy = policyOf(config);
-  const dryRun = options.dryRun === true;
-  if (!dryRun && policy.capabilities.resumeVia === null) throw noToken(config);
-  explain(config, out);
+  const { config, policy, dryRun } = await watchdogConfig(options, deps);
   const store = await openStore(config, env);
   const client = gitlabClient(config, deps.now() + config.scanTimeoutMs, out);
   const interactive = !out.json && out.stdout.isTTY === true && out.stderr.isTTY === true;
@@ -67,11 +64,24 @@ export async function runScanCommand(options: ScanOptions, deps: ScanCommandDeps
   }
 }
 
+/**
+ * The configuration of a command that resumes pipelines (scan, resume): its policy, and a refusal to act without
+ * any token (a dry run needs none). --verbose says where each setting came from.
+ */
+export async function watchdogConfig(options: ConfigFlags & { dryRun?: boolean }, deps: ScanCommandDeps): Promise<{ config: HealerConfig; policy: Policy; dryRun: boolean }> {
+  const config = await loadConfig(options, deps.env, { cwd: deps.cwd, redactor: deps.redactor });
+  const policy = policyOf(config);
+  const dryRun = options.dryRun === true;
+  if (!dryRun && policy.capabilities.resumeVia === null) throw noToken(config);
+  explain(config, deps.out);
+  return { config, policy, dryRun };
+}
+
 export function ownerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-export function noToken(config: HealerConfig): HealerError {
+function noToken(config: HealerConfig): HealerError {
   const forced = config.resumeVia !== 'auto' ? ` (HEALER_RESUME_VIA=${config.resumeVia} needs its token)` : '';
   return configError(
     `no GitLab token configured: healer cannot resume anything${forced}`,
@@ -107,7 +117,7 @@ export function gitlabClient(config: HealerConfig, deadline: number | null, out:
 }
 
 /** --verbose: where every setting came from (tokens only by source, never by value). */
-export function explain(config: HealerConfig, out: Output): void {
+function explain(config: HealerConfig, out: Output): void {
   if (!out.verbose) return;
   out.debug(`config file: ${config.configFile ?? 'none'}; GitLab: ${config.gitlabUrl}; state: ${config.stateDir}`);
   out.debug(

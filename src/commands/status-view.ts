@@ -6,7 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RecordState, RecordSummary, StageState } from '../core/record-summary.js';
 import type { ProgressRecord } from '../core/record.js';
-import { formatDuration, formatTimestamp } from '../core/time.js';
+import { formatDuration, formatTimestamp, parseTimestamp } from '../core/time.js';
 
 export type StatusRow =
   | { kind: 'record'; summary: RecordSummary; format: 'v1' | 'legacy'; project: string | null }
@@ -146,7 +146,7 @@ export function renderJobs(record: ProgressRecord, c: ChalkInstance, now: number
   const jobs = Object.entries(record.jobs);
   if (jobs.length === 0) return [c.dim('  (no jobs recorded: stages only)')];
   const rows = jobs.map(([name, job]) => {
-    const updated = Date.parse(job.updated);
+    const updated = parseTimestamp(job.updated);
     return [name, job.stage, job.status, job.job_id == null ? '-' : String(job.job_id), job.runner ?? '-',
       Number.isNaN(updated) ? job.updated : `${formatDuration(now - updated)} ago`];
   });

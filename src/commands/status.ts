@@ -7,22 +7,15 @@ import { checkPipelineId } from '../core/names.js';
 import { summarizeRecord } from '../core/record-summary.js';
 import { formatTimestamp } from '../core/time.js';
 import { HealerError, describeError, usageError } from '../errors.js';
-import type { Output } from '../output.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
-import { recordContext, type RecordFlags } from './record-options.js';
+import { recordContext, type RecordCommandDeps, type RecordFlags } from './record-options.js';
 import { renderCounts, renderJobs, renderTable, rowJson, type StatusRow } from './status-view.js';
 
 export interface StatusOptions extends RecordFlags {
   pipeline?: string;
 }
 
-export interface StatusDeps {
-  env: Record<string, string | undefined>;
-  out: Output;
-  now: () => number;
-  /** Where the default config file (healer.config.json) is looked for. */
-  cwd: string;
-}
+export type StatusDeps = RecordCommandDeps;
 
 export async function runStatus(options: StatusOptions, deps: StatusDeps): Promise<number> {
   const { out } = deps;

@@ -48,6 +48,7 @@ export interface Policy extends Thresholds {
   capabilities: Capabilities;
 }
 
+/** The defaults of every setting (src/config.ts falls back to these; the old watchdog's where it had one). */
 export const DEFAULT_POLICY: Policy = {
   stuckThresholdMs: 10 * 60_000,
   stageThresholdsMs: {},

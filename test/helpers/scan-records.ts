@@ -1,10 +1,9 @@
 /** Building progress records for tests: a pipeline with stages and jobs at given ages, and writing them to a state folder. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JobStatus, ProgressRecord } from '../../src/core/record.js';
 import { formatTimestamp } from '../../src/core/time.js';
+import { MINUTE, writeRecordFile } from './records.js';
 
-export const MINUTE = 60_000;
+export { MINUTE };
 
 export interface JobSpec {
   name: string;
@@ -102,10 +101,5 @@ export function finishedRecord(id: number, now: number, extra: Partial<RecordSpe
 }
 
 export async function writeRecord(stateDir: string, record: ProgressRecord | Record<string, unknown> | string, id?: number): Promise<string> {
-  const pipelineId = id ?? (record as ProgressRecord).pipeline.id;
-  const folder = join(stateDir, String(pipelineId));
-  await mkdir(folder, { recursive: true });
-  const path = join(folder, '.ci-progress.json');
-  await writeFile(path, typeof record === 'string' ? record : JSON.stringify(record, null, 2) + '\n');
-  return path;
+  return writeRecordFile(stateDir, id ?? (record as ProgressRecord).pipeline.id, record);
 }
