@@ -12,7 +12,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { lineageVariables } from '../../src/core/lineage.js';
 import { GitLabClient } from '../../src/gitlab/client.js';
-import type { LoggedRequest } from '../fake-gitlab/server.js';
+import type { LoggedRequest } from '../../src/sim/gitlab/server.js';
 import { stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { API_TOKEN, stuckPipeline, TRIGGER_TOKEN, world, type World } from '../helpers/world.js';
 

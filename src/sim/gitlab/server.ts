@@ -1,5 +1,6 @@
 /**
- * A fake GitLab REST API on 127.0.0.1 (random port) for tests and benchmarks: stateful (state.ts), answering in
+ * A simulated GitLab REST API on 127.0.0.1 (random port): the GitLab of `healer demo`, and the fake GitLab of the
+ * tests and benchmarks. It never listens beyond loopback. Stateful (state.ts), answering in
  * GitLab's documented shapes (entities.ts), with token checks, fault injection, a request log and extension points:
  *
  *   const fake = await FakeGitLab.start();
