@@ -42,6 +42,8 @@ export interface FakeResponse {
 }
 
 export type RouteHandler = (ctx: RouteContext) => FakeResponse | Promise<FakeResponse>;
+/** The artifacts zip of a job, or null when it has none. */
+export type ArtifactsProvider = (projectId: number, jobId: number) => Buffer | null | Promise<Buffer | null>;
 export type PipelineCreatedHook = (pipeline: FakePipeline, variables: FakeVariable[], project: FakeProject) => void | Promise<void>;
 
 export interface Fault {
@@ -105,6 +107,9 @@ export class FakeGitLab {
   route(method: string, pattern: RegExp, handler: RouteHandler): void {
     this.routes.unshift({ method, pattern, handler });
   }
+
+  /** Who answers GET /projects/:id/jobs/:job_id/artifacts (default: no job has artifacts). */
+  artifactsOf: ArtifactsProvider = () => null;
 
   onPipelineCreated(hook: PipelineCreatedHook): void {
     this.hooks.push(hook);
