@@ -45,6 +45,9 @@ interface Running {
 
 export class GclRunner {
   readonly runs = new Map<number, Running>();
+  /** Pipelines being cloned, not yet handed to gitlab-ci-local. */
+  private readonly starting = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(private readonly options: RunnerOptions) {
     options.fake.onPipelineCreated((pipeline, _variables, project) => {
@@ -99,8 +102,10 @@ export class GclRunner {
     throw new Error(`pipeline ${pipelineId} never printed ${String(text)}; output:\n${running.output}`);
   }
 
-  /** Kill whatever still runs (end of a test). */
+  /** Kill whatever still runs, and start nothing more (end of a test). */
   async stopAll(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.starting]);
     for (const running of this.runs.values()) {
       if (running.child.exitCode === null && running.child.signalCode === null) {
         running.stopped ??= 'disconnected';
@@ -111,9 +116,21 @@ export class GclRunner {
   }
 
   private async start(pipeline: FakePipeline, project: FakeProject): Promise<void> {
-    const { fake, repo, workRoot, home, stateDir, jobToken } = this.options;
-    const clone = join(workRoot, `p${pipeline.id}`);
-    await run('git', ['clone', '-q', repo, clone]);
+    if (this.closed) return;
+    const cloning = run('git', ['clone', '-q', this.options.repo, join(this.options.workRoot, `p${pipeline.id}`)]).then(() => undefined);
+    this.starting.add(cloning);
+    try {
+      await cloning;
+    } finally {
+      this.starting.delete(cloning);
+    }
+    // A test that ended while the clone ran must not leave a pipeline behind it.
+    if (!this.closed) this.spawn(pipeline, project);
+  }
+
+  private spawn(pipeline: FakePipeline, project: FakeProject): void {
+    const { fake, home, stateDir, jobToken } = this.options;
+    const clone = join(this.options.workRoot, `p${pipeline.id}`);
     const variables: Record<string, string> = {
       ...Object.fromEntries(pipeline.variables.map((v) => [v.key, v.value])),
       CI_PIPELINE_ID: String(pipeline.id),
