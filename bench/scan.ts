@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTimestamp } from '../src/core/time.js';
-import { FakeGitLab } from '../test/fake-gitlab/server.js';
+import { FakeGitLab } from '../src/sim/gitlab/server.js';
 import { finishedRecord, stuckRecord } from '../test/helpers/scan-records.js';
 
 const BIN = fileURLToPath(new URL('../../bin/healer.js', import.meta.url));

@@ -4,7 +4,7 @@
  * the YAML parser or ajv.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from './package-paths.js';
 import { ExitCode } from './errors.js';
 import { registerStage } from './wiring/stage.js';
 import { registerRun } from './wiring/run.js';
@@ -15,11 +15,6 @@ import { registerInit } from './wiring/init.js';
 import { registerRestore } from './wiring/restore.js';
 import { registerStatus } from './wiring/status.js';
 import { registerPrune } from './wiring/prune.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(): Command {
   const program = new Command('healer');

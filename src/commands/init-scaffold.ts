@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { renderTemplate, SCAFFOLDS, scaffoldValues, type ScaffoldKind } from '../core/scaffold.js';
 import { HealerError, usageError } from '../errors.js';
 import type { Output } from '../output.js';
+import { packageVersion, templatesDir } from '../package-paths.js';
 
 export interface ScaffoldOptions {
   cron?: boolean;
@@ -17,12 +18,6 @@ export interface ScaffoldOptions {
   command?: string;
 }
 
-const TEMPLATES = new URL('../../../templates/', import.meta.url);
-
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 async function existing(path: string): Promise<string | null> {
   try {
@@ -39,7 +34,7 @@ export async function writeScaffolds(options: ScaffoldOptions, deps: { out: Outp
   if (options.kubernetes) kinds.push('kubernetes');
   const every = options.every === undefined ? undefined : Number(options.every);
   const values = scaffoldValues({
-    version: await packageVersion(),
+    version: packageVersion(),
     ...(options.command === undefined ? {} : { command: options.command }),
     ...(every === undefined ? {} : { everyMinutes: every }),
     ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
@@ -51,7 +46,7 @@ export async function writeScaffolds(options: ScaffoldOptions, deps: { out: Outp
   const planned: { path: string; text: string; state: 'new' | 'same' | 'differs' }[] = [];
   for (const kind of kinds) {
     for (const file of SCAFFOLDS[kind]) {
-      const text = renderTemplate(await readFile(new URL(file.template, TEMPLATES), 'utf8'), values);
+      const text = renderTemplate(await readFile(join(templatesDir(), file.template), 'utf8'), values);
       const path = join(dir, file.output);
       const current = await existing(path);
       planned.push({ path, text, state: current === null ? 'new' : current === text ? 'same' : 'differs' });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './cli.js';
 import { resolvedForSchema } from './ci-config.js';
 
-export const SHARED = join(REPO_ROOT, '..', 'shared', 'gitlab');
+export const SHARED = join(REPO_ROOT, 'test', 'fixtures', 'gitlab');
 
 type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 let compiled: Validate | null = null;

@@ -5,8 +5,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgressRecord } from '../../src/core/record.js';
-import { FakeGitLab } from '../fake-gitlab/server.js';
-import type { FakePipeline, JobInput } from '../fake-gitlab/state.js';
+import { FakeGitLab } from '../../src/sim/gitlab/server.js';
+import type { FakePipeline, JobInput } from '../../src/sim/gitlab/state.js';
 import { runCli, tempDir, type CliResult } from './cli.js';
 
 export const API_TOKEN = 'glpat-api-token-for-tests-0001';

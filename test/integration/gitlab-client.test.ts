@@ -10,7 +10,7 @@ import type { Clock } from '../../src/gitlab/backoff.js';
 import { GitLabClient, type ClientOptions } from '../../src/gitlab/client.js';
 import { GitLabError } from '../../src/gitlab/errors.js';
 import { startPipeline } from '../../src/gitlab/start-pipeline.js';
-import { FakeGitLab } from '../fake-gitlab/server.js';
+import { FakeGitLab } from '../../src/sim/gitlab/server.js';
 import { stuckRecord } from '../helpers/scan-records.js';
 
 const API = 'api-token-client-test';

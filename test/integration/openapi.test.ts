@@ -12,11 +12,11 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { lineageVariables } from '../../src/core/lineage.js';
 import { GitLabClient } from '../../src/gitlab/client.js';
-import type { LoggedRequest } from '../fake-gitlab/server.js';
+import type { LoggedRequest } from '../../src/sim/gitlab/server.js';
 import { stuckRecord, writeRecord } from '../helpers/scan-records.js';
 import { API_TOKEN, stuckPipeline, TRIGGER_TOKEN, world, type World } from '../helpers/world.js';
 
-const SPEC_DIR = new URL('../../../../shared/gitlab/openapi/', import.meta.url);
+const SPEC_DIR = new URL('../../../test/fixtures/gitlab/openapi/', import.meta.url);
 const SLICES = ['gitlab-ci-pipelines-api-openapi.yml', 'gitlab-ci-ci-triggers-api-openapi.yml', 'gitlab-ci-ci-jobs-api-openapi.yml'];
 
 interface Operation {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { readRecord, recordPath } from '../helpers/records.js';
 
-const LEGACY_SAMPLE = new URL('../../../../shared/reference/legacy-progress.sample.json', import.meta.url);
+const LEGACY_SAMPLE = new URL('../../../test/fixtures/legacy-progress.sample.json', import.meta.url);
 const CANARY = 'glpat-CANARY-stage-0123456789';
 
 function ciEnv(stateDir: string, extra: Record<string, string> = {}): Record<string, string> {

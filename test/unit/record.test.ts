@@ -19,7 +19,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 const T0 = '2026-12-04T09:00:00Z';
 const T1 = '2026-12-04T09:05:00Z';
 const T2 = '2026-12-04T09:10:00Z';
-const LEGACY_SAMPLE = readFileSync(new URL('../../../../shared/reference/legacy-progress.sample.json', import.meta.url), 'utf8');
+const LEGACY_SAMPLE = readFileSync(new URL('../../../test/fixtures/legacy-progress.sample.json', import.meta.url), 'utf8');
 
 function fresh(id = 100): ProgressRecord {
   return emptyRecord({ pipelineId: id }, T0);

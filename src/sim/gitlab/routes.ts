@@ -55,6 +55,18 @@ export function registerGitLabRoutes(fake: FakeGitLab): void {
     return paginate(ctx, jobs.map((j) => entity.job(j, pipeline, project, base())));
   });
 
+  // Job artifacts (the zip): an API token of the project, or a job token (JOB-TOKEN header) of the project, as
+  // GitLab allows for a project's own artifacts. 404 when the job kept none (or they expired).
+  fake.route('GET', new RegExp(`${P}/jobs/(\\d+)/artifacts$`), async (ctx) => {
+    const project = fake.state.findProject(ctx.params[0]!);
+    if (!project) return { status: 404, body: { message: '404 Project Not Found' } };
+    const apiToken = String(ctx.headers['private-token'] ?? '');
+    const jobToken = String(ctx.headers['job-token'] ?? '');
+    if (!project.apiTokens.has(apiToken) && !project.jobTokens.has(jobToken)) return { status: 401, body: { message: '401 Unauthorized' } };
+    const zip = await fake.artifactsOf(project.id, Number(ctx.params[1]));
+    return zip ? { status: 200, body: zip } : { status: 404, body: { message: '404 Not Found' } };
+  });
+
   api('GET', '/pipelines/(\\d+)/variables', (ctx, project) => {
     const pipeline = pipelineOf(project, ctx.params[1]!);
     return pipeline ? { status: 200, body: pipeline.variables.map(entity.variable) } : notFound;

@@ -1,5 +1,6 @@
 /**
- * A fake GitLab REST API on 127.0.0.1 (random port) for tests and benchmarks: stateful (state.ts), answering in
+ * A simulated GitLab REST API on 127.0.0.1 (random port): the GitLab of `healer demo`, and the fake GitLab of the
+ * tests and benchmarks. It never listens beyond loopback. Stateful (state.ts), answering in
  * GitLab's documented shapes (entities.ts), with token checks, fault injection, a request log and extension points:
  *
  *   const fake = await FakeGitLab.start();
@@ -41,6 +42,8 @@ export interface FakeResponse {
 }
 
 export type RouteHandler = (ctx: RouteContext) => FakeResponse | Promise<FakeResponse>;
+/** The artifacts zip of a job, or null when it has none. */
+export type ArtifactsProvider = (projectId: number, jobId: number) => Buffer | null | Promise<Buffer | null>;
 export type PipelineCreatedHook = (pipeline: FakePipeline, variables: FakeVariable[], project: FakeProject) => void | Promise<void>;
 
 export interface Fault {
@@ -104,6 +107,9 @@ export class FakeGitLab {
   route(method: string, pattern: RegExp, handler: RouteHandler): void {
     this.routes.unshift({ method, pattern, handler });
   }
+
+  /** Who answers GET /projects/:id/jobs/:job_id/artifacts (default: no job has artifacts). */
+  artifactsOf: ArtifactsProvider = () => null;
 
   onPipelineCreated(hook: PipelineCreatedHook): void {
     this.hooks.push(hook);

@@ -8,6 +8,8 @@ export interface FakeProject {
   refs: Set<string>;
   apiTokens: Set<string>;
   triggerTokens: Set<string>;
+  /** CI_JOB_TOKEN values of the project's running jobs: they may download the project's artifacts. */
+  jobTokens: Set<string>;
   /** "Minimum role to use pipeline variables" above the token's role: any variable is refused. */
   variablesForbidden: boolean;
 }
@@ -52,6 +54,7 @@ export interface ProjectInput {
   refs?: string[];
   apiTokens?: string[];
   triggerTokens?: string[];
+  jobTokens?: string[];
   variablesForbidden?: boolean;
 }
 
@@ -102,6 +105,7 @@ export class FakeState {
       refs: new Set(input.refs ?? ['main']),
       apiTokens: new Set(input.apiTokens ?? []),
       triggerTokens: new Set(input.triggerTokens ?? []),
+      jobTokens: new Set(input.jobTokens ?? []),
       variablesForbidden: input.variablesForbidden ?? false,
     };
     this.projects.set(project.id, project);
