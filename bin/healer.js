@@ -36,7 +36,7 @@ if (fast) {
       if (error.code !== 'EPIPE') throw error;
     });
   }
-  import('../dist/src/cli.js').then(
+  import('../dist/cli/cli.js').then(
     ({ main }) => main(process.argv),
     (error) => {
       if (!notBuilt(error)) throw error;

@@ -2,9 +2,9 @@
  * Helpers shared by the command wiring: common flags, and running a lazily imported command with
  * uniform error reporting and exit codes. Command modules are imported only when their command runs.
  */
-import { Chalk } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import { exitCodeOf, Output } from '../output.js';
+import { colorEnabled, exitCodeOf, Output } from '../output.js';
 
 export interface CommonFlags {
   json?: boolean;
@@ -20,13 +20,15 @@ export function withCommonFlags(command: Command, { json = true }: { json?: bool
     .option('--no-color', 'disable colours (NO_COLOR=1 does the same)');
 }
 
-export function outputFor(flags: CommonFlags): Output {
-  return new Output({
-    json: flags.json === true,
-    verbose: flags.verbose === true,
-    color: flags.color === false ? false : undefined,
-    chalk: (level) => new Chalk({ level }),
-  });
+/** The command's Output; chalk is loaded only when colours will really be shown (never in CI logs or pipes). */
+export async function outputFor(flags: CommonFlags): Promise<Output> {
+  const color = flags.color === false ? false : undefined;
+  let chalk: ((level: 1 | 2 | 3) => ChalkInstance) | undefined;
+  if (colorEnabled(process.stdout, process.env, color)) {
+    const { Chalk } = await import('chalk');
+    chalk = (level) => new Chalk({ level });
+  }
+  return new Output({ json: flags.json === true, verbose: flags.verbose === true, color, chalk });
 }
 
 /**
@@ -34,7 +36,7 @@ export function outputFor(flags: CommonFlags): Output {
  * Never process.exit(): locks are released in `finally` blocks and must get the chance to run.
  */
 export async function runAction(flags: CommonFlags, body: (out: Output) => Promise<number>): Promise<void> {
-  const out = outputFor(flags);
+  const out = await outputFor(flags);
   try {
     process.exitCode = await body(out);
   } catch (error) {
