@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTimestamp } from '../src/core/time.js';
 import { FakeGitLab } from '../src/sim/gitlab/server.js';
+import { collectOutput } from '../src/child-output.js';
 import { finishedRecord, stuckRecord } from '../test/helpers/scan-records.js';
 
 const BIN = fileURLToPath(new URL('../../bin/healer.js', import.meta.url));
@@ -50,26 +51,18 @@ function buildTree(dir: string, size: number, fake: FakeGitLab, now: number): nu
   return stuck;
 }
 
-function scanOnce(stateDir: string, gitlabUrl: string, token: string | null = TOKEN): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, 'scan', '--dry-run'], {
-      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HEALER_STATE_DIR: stateDir, GITLAB_URL: gitlabUrl, HEALER_STATS: '1', ...(token ? { GITLAB_TOKEN: token } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const stats = /healer-stats (\{.*\})/.exec(stderr);
-      if (code !== 0 || !stats) return reject(new Error(`healer scan exited ${code}:\n${stdout.slice(0, 2000)}\n${stderr.slice(0, 2000)}`));
-      const parsed = JSON.parse(stats[1]!) as { max_rss_kb: number };
-      resolve({ wallMs, maxRssKb: parsed.max_rss_kb, lines: stdout.split('\n').filter((l) => l.includes('would resume')).length });
-    });
+async function scanOnce(stateDir: string, gitlabUrl: string, token: string | null = TOKEN): Promise<Run> {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [BIN, 'scan', '--dry-run'], {
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HEALER_STATE_DIR: stateDir, GITLAB_URL: gitlabUrl, HEALER_STATS: '1', ...(token ? { GITLAB_TOKEN: token } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { code, stdout, stderr } = await collectOutput(child);
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const stats = /healer-stats (\{.*\})/.exec(stderr);
+  if (code !== 0 || !stats) throw new Error(`healer scan exited ${code}:\n${stdout.slice(0, 2000)}\n${stderr.slice(0, 2000)}`);
+  const parsed = JSON.parse(stats[1]!) as { max_rss_kb: number };
+  return { wallMs, maxRssKb: parsed.max_rss_kb, lines: stdout.split('\n').filter((l) => l.includes('would resume')).length };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

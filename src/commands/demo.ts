@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectOutput } from '../child-output.js';
 import { HealerError } from '../errors.js';
 import type { Output } from '../output.js';
 import { binPath } from '../package-paths.js';
@@ -68,22 +69,14 @@ export interface TimelineEntry {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Run `healer scan --json` as the watchdog would, against the simulator only (a clean environment, no config file). */
-function runScan(cwd: string, env: Record<string, string>): Promise<ScanReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath(), 'scan', '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        resolve(JSON.parse(stdout) as ScanReport);
-      } catch {
-        reject(new HealerError('action', `healer scan failed in the demo (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`));
-      }
-    });
-  });
+async function runScan(cwd: string, env: Record<string, string>): Promise<ScanReport> {
+  const child = spawn(process.execPath, [binPath(), 'scan', '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { code, stdout, stderr } = await collectOutput(child);
+  try {
+    return JSON.parse(stdout) as ScanReport;
+  } catch {
+    throw new HealerError('action', `healer scan failed in the demo (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
+  }
 }
 
 export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<number> {

@@ -1,5 +1,6 @@
 /** Run the real built binary as a child process, the way CI jobs and cron run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { collectOutput } from '../../src/child-output.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,20 +47,7 @@ export function startCli(args: string[], options: CliOptions = {}): ChildProcess
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = startCli(args, options);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin!.end(options.input ?? '');
-  });
+  return collectOutput(startCli(args, options), { timeoutMs: options.timeoutMs ?? 60_000, input: options.input });
 }
 
 /** A fresh temp folder per test; removed by the returned cleanup. */
