@@ -7,6 +7,7 @@
  *
  *   npm run bench:scan                      # 10k and 100k, 5 runs each
  *   BENCH_SIZES=10000 BENCH_RUNS=9 npm run bench:scan
+ *   HEALER_CONCURRENCY=16 npm run bench:scan   # passed on to healer scan
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,7 +55,7 @@ function buildTree(dir: string, size: number, fake: FakeGitLab, now: number): nu
 async function scanOnce(stateDir: string, gitlabUrl: string, token: string | null = TOKEN): Promise<Run> {
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [BIN, 'scan', '--dry-run'], {
-    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HEALER_STATE_DIR: stateDir, GITLAB_URL: gitlabUrl, HEALER_STATS: '1', ...(token ? { GITLAB_TOKEN: token } : {}) },
+    env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), HEALER_STATE_DIR: stateDir, GITLAB_URL: gitlabUrl, HEALER_STATS: '1', ...(process.env.HEALER_CONCURRENCY ? { HEALER_CONCURRENCY: process.env.HEALER_CONCURRENCY } : {}), ...(token ? { GITLAB_TOKEN: token } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { code, stdout, stderr } = await collectOutput(child);
