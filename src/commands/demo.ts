@@ -118,32 +118,27 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
     if (held) return void held.push(event);
     show(event);
   };
-  const show = (event: SimEvent) => {
+  const describeEvent = (event: SimEvent): string => {
     const where = `#${event.pipelineId}`;
     const job = event.job ? `${event.stage?.padEnd(7)} ${event.job.padEnd(15)}` : '';
     switch (event.kind) {
       case 'pipeline':
-        say('pipeline', `pipeline ${where} starts${event.resumeStage ? ` with RESUME_STAGE=${event.resumeStage} (attempt ${event.attempt})` : ' (push to main)'}`, event.pipelineId, event.at);
-        break;
+        return `pipeline ${where} starts${event.resumeStage ? ` with RESUME_STAGE=${event.resumeStage} (attempt ${event.attempt})` : ' (push to main)'}`;
       case 'job-start':
-        say('job-start', `${where}  ${job} running — recorded in_progress`, event.pipelineId, event.at);
-        break;
+        return `${where}  ${job} running — recorded in_progress`;
       case 'job-done':
-        say('job-done', `${where}  ${job} passed — recorded done`, event.pipelineId, event.at);
-        break;
+        return `${where}  ${job} passed — recorded done`;
       case 'job-hang':
-        say('job-hang', `${where}  ${job} ${c.yellow('hangs: its runner lost contact; GitLab still shows it running')}`, event.pipelineId, event.at);
-        hung?.();
-        break;
+        return `${where}  ${job} ${c.yellow('hangs: its runner lost contact; GitLab still shows it running')}`;
       case 'job-canceled':
-        say('job-canceled', `${where}  ${job} canceled`, event.pipelineId, event.at);
-        break;
-      case 'pipeline-done': {
-        const status = event.status === 'success' ? c.green(event.status) : c.red(event.status ?? '?');
-        say('pipeline-done', `pipeline ${where} ${status}`, event.pipelineId, event.at);
-        break;
-      }
+        return `${where}  ${job} canceled`;
+      case 'pipeline-done':
+        return `pipeline ${where} ${event.status === 'success' ? c.green(event.status) : c.red(event.status ?? '?')}`;
     }
+  };
+  const show = (event: SimEvent) => {
+    say(event.kind, describeEvent(event), event.pipelineId, event.at);
+    if (event.kind === 'job-hang') hung?.();
   };
   const runner = new SimRunner({ fake, spec: DEMO_PIPELINE, stateDir, onEvent, now: deps.now, runnerName: 'sim-runner-1' });
   const scanEnv: Record<string, string> = {
