@@ -3,17 +3,16 @@
  * variables, writing a job's status into it, and the "never break the pipeline by accident" policy.
  */
 import { ContextError, jobInfoFromEnv, pipelineContextFromEnv } from '../core/ci-context.js';
-import { checkJobName, checkPipelineId, checkStageName } from '../core/names.js';
+import { checkJobName, checkPipelineId, checkStageName, own } from '../core/names.js';
 import {
   applyJobUpdate,
   emptyRecord,
-  own,
   withContext,
   type JobStatus,
   type JobUpdate,
   type PipelineContext,
   type ProgressRecord,
-} from '../core/index.js';
+} from '../core/record.js';
 import { formatTimestamp } from '../core/time.js';
 import { isHealerError, usageError } from '../errors.js';
 import type { Output } from '../output.js';

@@ -1,2 +1,0 @@
-export * from './record.js';
-export { own } from './names.js';
