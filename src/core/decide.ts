@@ -86,14 +86,12 @@ export function decide(input: DecideInput): Decision {
     );
   }
 
-  // A cancel of healer's own: a healer crashed after it (its intent is open), or the resume after it failed (the
-  // entry says it canceled first). Then the resume is still owed, and canceled jobs are the stuck ones.
-  const canceledByHealer = candidate.staleIntent !== null || resumesOf(record).some((entry) => entry.canceled === true);
+  const canceledByHealer = canceledByHealerOf(record, candidate);
   if (facts) {
     const status = facts.pipeline.status;
-    const never = NEVER[status];
+    const never = neverOf(status);
     if (never) return skip(never.code, never.text, { listed: status !== 'success' });
-    if (status === 'canceled' || status === 'canceling') {
+    if (isCanceled(status)) {
       if (!canceledByHealer) return skip('canceled', `GitLab reports the pipeline ${status} (by a person or another tool); never resumed`);
     } else if (status !== 'failed' && !isActive(status)) {
       return skip('unknown_status', `GitLab reports status ${JSON.stringify(status)}, which healer does not know; left alone`, { notify: true });
@@ -161,6 +159,27 @@ export function decide(input: DecideInput): Decision {
     notes,
     replacesIntent: candidate.staleIntent,
   };
+}
+
+/**
+ * True when the pipeline's status alone decides (it is never resumed: succeeded, skipped, waiting, or canceled by
+ * someone other than healer), so that its jobs need not be asked for.
+ */
+export function decidedByStatus(record: ProgressRecord, candidate: Candidate, status: string): boolean {
+  return neverOf(status) !== undefined || (isCanceled(status) && !canceledByHealerOf(record, candidate));
+}
+
+// An own property only: a status such as "constructor" is unknown, not a never-resume status.
+const neverOf = (status: string) => (Object.hasOwn(NEVER, status) ? NEVER[status] : undefined);
+
+const isCanceled = (status: string) => status === 'canceled' || status === 'canceling';
+
+/**
+ * A cancel of healer's own: a healer crashed after it (its intent is open), or the resume after it failed (the
+ * entry says it canceled first). Then the resume is still owed, and canceled jobs are the stuck ones.
+ */
+function canceledByHealerOf(record: ProgressRecord, candidate: Candidate): boolean {
+  return candidate.staleIntent !== null || resumesOf(record).some((entry) => entry.canceled === true);
 }
 
 type Why = { kind: 'why'; cause: Cause; reason: string } | Skip;

@@ -25,7 +25,7 @@ export interface Facts {
   pipeline: PipelineFacts;
   /** The pipeline's jobs (latest attempt of each), or null when they were not asked for. */
   jobs: JobFacts[] | null;
-  /** Pipelines on the same ref, newest first (one page), or null when the superseded check is off. */
+  /** Pipelines on the same ref, newest first (all that are newer than the candidate, or one page), or null when the superseded check is off. */
   refPipelines: PipelineFacts[] | null;
   /** Set when an unsettled intent was checked: the pipeline a crashed healer had already started, if found. */
   startedByIntent?: PipelineFacts | null;

@@ -98,6 +98,18 @@ export class GitLabClient {
     return toList(answer.body, (item) => toPipeline(item), 'pipelines');
   }
 
+  /**
+   * One page of the project's pipelines, newest first (child pipelines excluded, as GitLab lists them), and whether
+   * it holds all of them (a page not full).
+   */
+  async listProjectPipelines(project: string, { perPage = 100 }: { perPage?: number } = {}): Promise<{ pipelines: PipelineFacts[]; complete: boolean }> {
+    const op = this.op(`list the newest pipelines of project ${project}`, project);
+    const query = { order_by: 'id', sort: 'desc', per_page: perPage };
+    const answer = await this.send({ op, method: 'GET', path: `projects/${enc(project)}/pipelines`, query, idempotent: true });
+    const pipelines = toList(answer.body, (item) => toPipeline(item), 'pipelines');
+    return { pipelines, complete: pipelines.length < perPage && !answer.headers['x-next-page'] };
+  }
+
   async getPipelineVariables(project: string, id: number): Promise<Array<{ key: string; value: string }>> {
     const op = this.op(`read the variables of pipeline ${id} in project ${project}`, project);
     return toVariables((await this.send({ op, method: 'GET', path: `projects/${enc(project)}/pipelines/${id}/variables`, idempotent: true })).body);

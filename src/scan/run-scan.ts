@@ -15,9 +15,9 @@ import { describeError, HealerError } from '../errors.js';
 import type { GitLabClient } from '../gitlab/client.js';
 import { isGitLabError } from '../gitlab/errors.js';
 import type { FileStore } from '../store/file-store.js';
-import { readRecords, type ReadMode } from '../store/record-reader.js';
+import { readRecordBatches, type ReadMode } from '../store/record-reader.js';
 import { adopt, carryOut } from './act.js';
-import { gatherFacts, RefPipelines } from './gather.js';
+import { gatherFacts, RecentPipelines } from './gather.js';
 import { Pool } from './pool.js';
 import { worthParsing } from './prefilter.js';
 import { actedAction, actionFailed, plannedAction, type ActionEntry, type ScanReport } from './report.js';
@@ -52,16 +52,16 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
   };
   const failed = (pipelineId: number | null, path: string | null, message: string) => report.errors.push({ pipeline_id: pipelineId, path, message });
   const pool = new Pool(deps.concurrency, (error) => failed(null, null, `internal error: ${describeError(error)}`));
-  const refs = deps.client ? new RefPipelines(deps.client) : null;
+  const recent = deps.client ? new RecentPipelines(deps.client) : null;
 
   const handle = async (record: ProgressRecord, candidate: Candidate, path: string): Promise<void> => {
     const id = record.pipeline.id;
     if (deps.now() >= deps.deadline) return void failed(id, path, 'not checked: the scan time limit (HEALER_SCAN_TIMEOUT) ran out');
     const rootStartedMs = await rootStart(deps.store, record);
     let facts = null;
-    if (deps.policy.capabilities.api && deps.client && refs) {
+    if (deps.policy.capabilities.api && deps.client && recent) {
       try {
-        facts = await gatherFacts(deps.client, record, candidate, { refs, supersededCheck: deps.policy.supersededCheck });
+        facts = await gatherFacts(deps.client, record, candidate, { recent, supersededCheck: deps.policy.supersededCheck });
       } catch (error) {
         return void failed(id, path, oneLine(error));
       }
@@ -84,34 +84,36 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
   const filter = worthParsing(started, deps.policy);
   let lastProgress = 0;
   try {
-    for await (const item of readRecords(deps.store.stateDir, { mode: deps.readMode, worthParsing: filter })) {
-      counts.records += 1;
-      if (deps.progress && counts.records - lastProgress >= 500) {
-        lastProgress = counts.records;
-        counts.actions = report.actions.length;
-        deps.progress(counts);
+    for await (const batch of readRecordBatches(deps.store.stateDir, { mode: deps.readMode, worthParsing: filter })) {
+      for (const item of batch) {
+        counts.records += 1;
+        if (deps.progress && counts.records - lastProgress >= 500) {
+          lastProgress = counts.records;
+          counts.actions = report.actions.length;
+          deps.progress(counts);
+        }
+        if (item.kind === 'idle') {
+          idle('no_active_job');
+          continue;
+        }
+        if (item.kind === 'error') {
+          failed(item.pipelineId, item.path, `record ${item.path} ${item.message}`);
+          continue;
+        }
+        counts.parsed += 1;
+        const parsed = parseRecordText(item.text, item.pipelineId);
+        if (!parsed.ok) {
+          failed(item.pipelineId, item.path, `record ${item.path} ${parsed.reason}; left untouched`);
+          continue;
+        }
+        const first = triage(parsed.record, deps.now(), deps.policy);
+        if (first.kind === 'skip') {
+          skipped(item.pipelineId, first);
+          continue;
+        }
+        counts.candidates += 1;
+        await pool.run(() => handle(parsed.record, first, item.path));
       }
-      if (item.kind === 'idle') {
-        idle('no_active_job');
-        continue;
-      }
-      if (item.kind === 'error') {
-        failed(item.pipelineId, item.path, `record ${item.path} ${item.message}`);
-        continue;
-      }
-      counts.parsed += 1;
-      const parsed = parseRecordText(item.text, item.pipelineId);
-      if (!parsed.ok) {
-        failed(item.pipelineId, item.path, `record ${item.path} ${parsed.reason}; left untouched`);
-        continue;
-      }
-      const first = triage(parsed.record, deps.now(), deps.policy);
-      if (first.kind === 'skip') {
-        skipped(item.pipelineId, first);
-        continue;
-      }
-      counts.candidates += 1;
-      await pool.run(() => handle(parsed.record, first, item.path));
     }
   } catch (error) {
     failed(null, deps.store.stateDir, `reading the state folder failed: ${describeError(error)}`);

@@ -38,7 +38,16 @@ export interface ReaderOptions {
 const ID = /^[1-9][0-9]{0,15}$/;
 const SLOW_FILE_MS = 2;
 
+/** Every record of the folder, one at a time (status, prune, tests). */
 export async function* readRecords(stateDir: string, options: ReaderOptions): AsyncGenerator<RecordRead> {
+  for await (const batch of readRecordBatches(stateDir, options)) yield* batch;
+}
+
+/**
+ * The same in batches of up to `batchSize` records: the scan takes them this way, since an await per record would
+ * cost about as much as reading a small record.
+ */
+export async function* readRecordBatches(stateDir: string, options: ReaderOptions): AsyncGenerator<RecordRead[]> {
   const batchSize = options.batchSize ?? 64;
   let mode: ReadMode = options.mode ?? 'auto';
   const buffer = Buffer.allocUnsafe(64 * 1024);
@@ -54,12 +63,13 @@ export async function* readRecords(stateDir: string, options: ReaderOptions): As
       while (names.length < batchSize && (entry = dir.readSync()) !== null) if (ID.test(entry.name)) names.push(entry.name);
       if (names.length === 0) break;
       if (mode === 'async') {
-        yield* await readAsync(names, pathOf, options);
+        yield await readAsync(names, pathOf, options);
         continue;
       }
       const started = performance.now();
-      for (const name of names) yield settle(name, pathOf(name), buffer, options);
+      const batch = names.map((name) => settle(name, pathOf(name), buffer, options));
       if (mode === 'auto' && (performance.now() - started) / names.length > SLOW_FILE_MS) mode = 'async';
+      yield batch;
       // Let answers from GitLab and timers run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -270,3 +270,62 @@ describe('healer scan: bad and legacy records among good ones', () => {
     assert.match(mine[0]!.message, /GitLab answered 500 while trying to list the jobs of pipeline 900 in project 42/);
   });
 });
+
+describe('healer scan: asking GitLab as little as it can', () => {
+  let w: World;
+  before(async () => {
+    w = await world();
+  });
+  after(() => w.close());
+  const now = () => Date.now();
+  const lists = () => w.fake.requests.filter((r) => r.method === 'GET' && r.path === '/api/v4/projects/42/pipelines');
+  const jobLists = () => w.fake.requests.filter((r) => /\/pipelines\/\d+\/jobs$/.test(r.path)).map((r) => Number(/(\d+)\/jobs$/.exec(r.path)![1]));
+
+  it('one page of the project\'s newest pipelines answers the superseded check for every candidate it reaches', async () => {
+    for (const [id, ref] of [[500, 'a'], [501, 'b'], [502, 'c'], [505, 'e']] as const) {
+      await writeRecord(w.stateDir, stuckRecord(id, now(), { ref }));
+    }
+    stuckPipeline(w.fake, 500, { ref: 'a' });
+    stuckPipeline(w.fake, 501, { ref: 'b' });
+    stuckPipeline(w.fake, 502, { ref: 'c' });
+    stuckPipeline(w.fake, 503, { ref: 'b', status: 'pending', jobs: [] }); // a newer push on b
+    stuckPipeline(w.fake, 505, { ref: 'e', status: 'success' }); // the record missed its end
+    // A child pipeline on ref c: GitLab leaves it out of pipeline lists, so it supersedes nothing.
+    w.fake.state.addPipeline({ id: 504, projectId: 42, ref: 'c', status: 'running', source: 'parent_pipeline', jobs: [] });
+    const before = w.fake.requests.length;
+    const { result, report } = await w.json(['--dry-run']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(report.actions.map((a) => a.pipeline_id), [500, 502]);
+    assert.deepEqual(report.skipped.map((s) => [s.pipeline_id, s.code]), [[501, 'superseded']]);
+    assert.equal(report.counts.idle.succeeded, 1);
+    const asked = w.fake.requests.slice(before);
+    const listed = asked.filter((r) => r.path === '/api/v4/projects/42/pipelines');
+    assert.equal(listed.length, 1, 'one list of the project, not one per ref');
+    assert.equal(listed[0]!.query.get('ref'), null);
+    assert.equal(listed[0]!.query.get('order_by'), 'id');
+    assert.equal(listed[0]!.query.get('sort'), 'desc');
+    assert.equal(listed[0]!.query.get('per_page'), '100');
+    assert.deepEqual(
+      asked.filter((r) => r.path.endsWith('/jobs')).map((r) => r.path).sort(),
+      [500, 501, 502].map((id) => `/api/v4/projects/42/pipelines/${id}/jobs`),
+      'the succeeded pipeline is settled by its status in that list: its jobs are not asked for',
+    );
+  });
+
+  it('a candidate older than that page is checked with its own ref\'s pipelines', async () => {
+    // 120 newer pipelines elsewhere push pipeline 450 off the project's first page.
+    for (let id = 600; id < 720; id += 1) w.fake.state.addPipeline({ id, projectId: 42, ref: 'other', status: 'success', jobs: [] });
+    await writeRecord(w.stateDir, stuckRecord(450, now(), { ref: 'd' }));
+    stuckPipeline(w.fake, 450, { ref: 'd' });
+    stuckPipeline(w.fake, 455, { ref: 'd', status: 'pending', jobs: [] });
+    const before = w.fake.requests.length;
+    const { result, report } = await w.json(['--dry-run']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(report.skipped.find((s) => s.pipeline_id === 450)?.code, 'superseded');
+    assert.match(report.skipped.find((s) => s.pipeline_id === 450)!.reason, /newer pipeline 455 on d/);
+    const listed = lists().filter((r) => w.fake.requests.indexOf(r) >= before);
+    // The project page once; then each candidate it does not reach (450, and now the first test's 500-505) by its ref.
+    assert.deepEqual(listed.map((r) => r.query.get('ref')).sort(), ['a', 'b', 'c', 'd', 'e', null]);
+    assert.ok(jobLists().includes(450));
+  });
+});

@@ -1,7 +1,7 @@
 /** The resume decision, rule by rule, without I/O: records + GitLab facts + now + policy → decision with reason. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, type Decision, type ResumePlan } from '../../src/core/decide.js';
+import { decide, decidedByStatus, type Decision, type ResumePlan } from '../../src/core/decide.js';
 import type { Facts, JobFacts, PipelineFacts } from '../../src/core/facts.js';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import type { ProgressRecord } from '../../src/core/record.js';
@@ -154,11 +154,31 @@ describe('never resumed', () => {
       expectSkip(run(stuckRecord(100, NOW), stuckFacts(100, { pipeline: pipeline(100, status) })), 'canceled');
     });
   }
-  for (const [status, code] of [['success', 'succeeded'], ['skipped', 'skipped'], ['manual', 'waiting'], ['exploded', 'unknown_status']] as const) {
+  for (const [status, code] of [['success', 'succeeded'], ['skipped', 'skipped'], ['manual', 'waiting'], ['exploded', 'unknown_status'], ['constructor', 'unknown_status']] as const) {
     it(`a pipeline GitLab reports ${status}`, () => {
       expectSkip(run(stuckRecord(100, NOW), stuckFacts(100, { pipeline: pipeline(100, status) })), code);
     });
   }
+
+  it('decidedByStatus says when the status alone decides, so that the jobs need not be asked for', () => {
+    const record = stuckRecord(100, NOW);
+    const candidate = triage(record, NOW, API);
+    assert.equal(candidate.kind, 'candidate');
+    if (candidate.kind !== 'candidate') return;
+    const decided = (status: string) => decidedByStatus(record, candidate, status);
+    assert.deepEqual(['success', 'skipped', 'manual', 'scheduled', 'canceled', 'canceling'].filter(decided), ['success', 'skipped', 'manual', 'scheduled', 'canceled', 'canceling']);
+    assert.deepEqual(['running', 'pending', 'failed', 'created', 'exploded', 'constructor'].filter(decided), []);
+    // Canceled by healer itself (an open intent): the resume is still owed, so the jobs must be looked at.
+    const withIntent = stuckRecord(100, NOW);
+    withIntent.resumes = [{ at: '2026-12-04T09:30:00Z', stage: 'test', state: 'intent', attempt: 1, owner: 'host:1:a' }];
+    const owed = triage(withIntent, NOW, API);
+    assert.equal(owed.kind, 'candidate');
+    if (owed.kind === 'candidate') assert.equal(decidedByStatus(withIntent, owed, 'canceled'), false);
+    // Whatever it says, decide() agrees: a status that decides alone gives a skip with no jobs at all.
+    for (const status of ['success', 'skipped', 'manual', 'canceled']) {
+      assert.equal(run(record, { pipeline: pipeline(100, status), jobs: null, refPipelines: null }).kind, 'skip');
+    }
+  });
 
   it('a pipeline superseded by a newer one on the same ref (configurable)', () => {
     const facts = stuckFacts(100, { refPipelines: [pipeline(130, 'running'), pipeline(100)] });

@@ -31,7 +31,8 @@ export function registerGitLabRoutes(fake: FakeGitLab): void {
     let list = [...fake.state.pipelines.values()].filter((p) => p.projectId === project.id);
     if (q.get('ref')) list = list.filter((p) => p.ref === q.get('ref'));
     if (q.get('status')) list = list.filter((p) => p.status === q.get('status'));
-    if (q.get('source')) list = list.filter((p) => p.source === q.get('source'));
+    // As GitLab: child pipelines only when asked for by source (gitlab-facts, List pipelines).
+    list = q.get('source') ? list.filter((p) => p.source === q.get('source')) : list.filter((p) => p.source !== 'parent_pipeline');
     if (q.get('created_after')) list = list.filter((p) => Date.parse(p.createdAt) >= Date.parse(q.get('created_after')!));
     if (q.get('created_before')) list = list.filter((p) => Date.parse(p.createdAt) <= Date.parse(q.get('created_before')!));
     const asc = q.get('sort') === 'asc';
