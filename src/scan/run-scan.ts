@@ -7,6 +7,7 @@ import { decide } from '../core/decide.js';
 import { rootOf } from '../core/lineage.js';
 import type { Policy } from '../core/policy.js';
 import { recordTimes } from '../core/record-facts.js';
+import { prefilterSpec } from '../core/prefilter.js';
 import { parseRecordText } from '../core/record-parse.js';
 import type { ProgressRecord } from '../core/record.js';
 import { formatTimestamp } from '../core/time.js';
@@ -19,7 +20,6 @@ import { readRecordBatches, type ReadMode } from '../store/record-reader.js';
 import { adopt, carryOut } from './act.js';
 import { gatherFacts, RecentPipelines } from './gather.js';
 import { Pool } from './pool.js';
-import { worthParsing } from './prefilter.js';
 import { actedAction, actionFailed, plannedAction, type ActionEntry, type ScanReport } from './report.js';
 
 export interface ScanDeps {
@@ -81,10 +81,9 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
     report.actions.push(actedAction(planned, outcome));
   };
 
-  const filter = worthParsing(started, deps.policy);
   let lastProgress = 0;
   try {
-    for await (const batch of readRecordBatches(deps.store.stateDir, { mode: deps.readMode, worthParsing: filter })) {
+    for await (const batch of readRecordBatches(deps.store.stateDir, { mode: deps.readMode, prefilter: prefilterSpec(started, deps.policy) })) {
       for (const item of batch) {
         counts.records += 1;
         if (deps.progress && counts.records - lastProgress >= 500) {

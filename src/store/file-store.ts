@@ -10,10 +10,10 @@ import { describeError, HealerError } from '../errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 import { acquireLock, acquireLockSync, DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock.js';
 
-export const RECORD_FILE = '.ci-progress.json';
+import { MAX_RECORD_BYTES, RECORD_FILE } from './record-file.js';
+
+export { MAX_RECORD_BYTES, RECORD_FILE };
 export const DEFAULT_STATE_DIR = '/mnt/ci-state/pipelines';
-/** A record larger than this is refused as damaged rather than parsed. */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const STATE_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOENT', 'ENOTDIR', 'EIO', 'ESTALE']);
 

@@ -2,15 +2,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { worthParsing } from '../../src/scan/prefilter.js';
+import { prefilterSpec, worthParsing } from '../../src/core/prefilter.js';
 import { finishedRecord, MINUTE, stuckRecord } from '../helpers/scan-records.js';
 
 const NOW = Date.parse('2026-12-04T10:00:00Z');
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
 describe('pre-filter', () => {
-  const triggerOnly = worthParsing(NOW, DEFAULT_POLICY);
-  const api = worthParsing(NOW, { ...DEFAULT_POLICY, capabilities: { api: true, resumeVia: 'create' } });
+  const triggerOnly = worthParsing(prefilterSpec(NOW, DEFAULT_POLICY));
+  const api = worthParsing(prefilterSpec(NOW, { ...DEFAULT_POLICY, capabilities: { api: true, resumeVia: 'create' } }));
 
   it('parses records with a job in progress or failed, or an open intent', () => {
     assert.equal(triggerOnly(bytes(stuckRecord(1, NOW))), true);

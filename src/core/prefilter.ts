@@ -9,24 +9,35 @@
  * The bytes are looked at as latin1 text (a plain copy) with one regular expression: several times faster than
  * searching the buffer once per word, which matters when a folder holds 100,000 finished records.
  */
-import type { Policy } from '../core/policy.js';
-import { formatTimestamp, parseTimestamp } from '../core/time.js';
+import type { Policy } from './policy.js';
+import { formatTimestamp, parseTimestamp } from './time.js';
+
+/** What the pre-filter needs to know, as plain data: the reader builds the filter from it. */
+export interface PrefilterSpec {
+  /** The scan's start. */
+  now: number;
+  maxAgeMs: number;
+  /** An API token is configured: recent records are worth asking GitLab about. */
+  api: boolean;
+}
+
+export const prefilterSpec = (now: number, policy: Policy): PrefilterSpec => ({ now, maxAgeMs: policy.maxAgeMs, api: policy.capabilities.api });
 
 const ACTIVE = /"(?:in_progress|failed|intent)"/;
 const VERSION = /"version"\s*:\s*(\d+)/;
 const CREATED = /"created"\s*:\s*"([^"]{1,40})"/g;
 
-export function worthParsing(now: number, policy: Policy): (bytes: Buffer) => boolean {
+export function worthParsing({ now, maxAgeMs, api }: PrefilterSpec): (bytes: Buffer) => boolean {
   // healer writes "YYYY-MM-DDTHH:MM:SSZ", which sorts as text: compare strings with the cut-off, no Date parsing.
-  const cutoff = formatTimestamp(now - policy.maxAgeMs);
-  const cutoffMs = now - policy.maxAgeMs;
+  const cutoff = formatTimestamp(now - maxAgeMs);
+  const cutoffMs = now - maxAgeMs;
   return (bytes) => {
     const text = bytes.toString('latin1');
     if (ACTIVE.test(text)) return true;
     // A record of another format version is parsed, so that it is reported (a newer healer wrote it).
     const version = VERSION.exec(text);
     if (version && version[1] !== '1') return true;
-    if (!policy.capabilities.api) return false;
+    if (!api) return false;
     const created = lastCreated(text);
     if (created === null) return false;
     if (created.length === cutoff.length && created.endsWith('Z')) return created >= cutoff;
