@@ -70,6 +70,8 @@ export interface HealerConfig extends RecordConfig {
   infraFailureReasons: string[];
   supersededCheck: boolean;
   intentTimeoutMs: number;
+  /** After canceling a stuck pipeline, how long to wait for GitLab to report it canceled before the resume starts. */
+  cancelWaitMs: number;
   requestTimeoutMs: number;
   scanTimeoutMs: number;
   concurrency: number;
@@ -175,6 +177,7 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
   const requestRaw = note('request_timeout', first(fromEnv(env, 'HEALER_REQUEST_TIMEOUT'), f('gitlab.request_timeout')));
   const scanRaw = note('scan_timeout', first(fromEnv(env, 'HEALER_SCAN_TIMEOUT'), f('scan_timeout')));
   const intentRaw = note('intent_timeout', first(fromEnv(env, 'HEALER_INTENT_TIMEOUT'), f('intent_timeout')));
+  const cancelWaitRaw = note('cancel_wait', first(fromEnv(env, 'HEALER_CANCEL_WAIT'), f('cancel_wait')));
   const concurrencyRaw = note('concurrency', first(fromEnv(env, 'HEALER_CONCURRENCY'), f('gitlab.concurrency')));
   const viaRaw = note('resume_via', first(fromEnv(env, 'HEALER_RESUME_VIA'), f('gitlab.resume_via')));
   const retryRaw = note('retry_base', first(fromEnv(env, 'HEALER_RETRY_BASE')));
@@ -193,13 +196,14 @@ export async function loadConfig(flags: ConfigFlags, env: Env, { cwd, redactor }
     requestTimeoutMs: requestRaw ? asDuration(requestRaw, { min: 100 }) : 30_000,
     scanTimeoutMs: scanRaw ? asDuration(scanRaw, { min: 1000 }) : 5 * 60_000,
     intentTimeoutMs: intentRaw ? asDuration(intentRaw, { min: 1000 }) : DEFAULT_POLICY.intentTimeoutMs,
+    cancelWaitMs: cancelWaitRaw ? asDuration(cancelWaitRaw, { min: 0 }) : 30_000,
     concurrency: concurrencyRaw ? asInteger(concurrencyRaw, 1, 64) : 8,
     resumeVia: viaRaw ? asChoice(viaRaw, ['auto', 'create', 'trigger'] as const) : 'auto',
     retryBaseMs: retryRaw ? asDuration(retryRaw, { min: 1 }) : 500,
   };
-  if (config.intentTimeoutMs < 2 * config.requestTimeoutMs) {
+  if (config.intentTimeoutMs < 2 * config.requestTimeoutMs + config.cancelWaitMs) {
     throw configError(
-      `the intent timeout (${sources.intent_timeout}) must be at least twice the request timeout (${sources.request_timeout})`,
+      `the intent timeout (${sources.intent_timeout}) must be at least twice the request timeout (${sources.request_timeout}) plus the cancel wait (${sources.cancel_wait})`,
       'a healer still waiting for GitLab must not see its own intent taken over',
     );
   }

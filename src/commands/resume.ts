@@ -62,7 +62,7 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
     let entry = plannedAction(plan);
     if (!dryRun && client) {
       const via = policy.capabilities.resumeVia ?? 'trigger';
-      const actDeps = { client, policy, via, owner: ownerId(), now: deps.now, log: (m: string) => out.debug(m), redact: (t: string) => deps.redactor.redact(t) };
+      const actDeps = { client, policy, via, owner: ownerId(), now: deps.now, cancelWaitMs: config.cancelWaitMs, log: (m: string) => out.debug(m), redact: (t: string) => deps.redactor.redact(t) };
       const outcome = record ? await carryOut(plan, { ...actDeps, store }, { force: options.force === true }) : await carryOutWithoutRecord(plan, actDeps);
       if (outcome.status === 'conflict') throw new HealerError('action', `not resumed: ${outcome.error}`);
       entry = actedAction(entry, outcome);

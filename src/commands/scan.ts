@@ -46,6 +46,7 @@ export async function runScanCommand(options: ScanOptions, deps: ScanCommandDeps
       now: deps.now,
       deadline: deps.now() + config.scanTimeoutMs,
       concurrency: config.concurrency,
+      cancelWaitMs: config.cancelWaitMs,
       readMode: config.readMode,
       gitlabUrl: config.gitlabUrl,
       tokens: { api: config.apiToken !== null, trigger: config.triggerToken !== null },

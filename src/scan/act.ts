@@ -3,6 +3,8 @@
  *   1. under the record's lock, re-read it and re-check the plan; write our intent (another healer reading it
  *      backs off; a crash leaves it to be reconciled);
  *   2. cancel the stuck pipeline (API token), so two pipelines never run the same stages; if that fails, stop;
+ *      while GitLab reports it `canceling` (a live runner runs after_script first), wait for `canceled`, for at
+ *      most the cancel wait (a job whose runner is gone never confirms: then go on, and say so);
  *   3. create/trigger the new pipeline on the record's ref with the lineage variables (never sent twice);
  *   4. under the lock again, settle the intent: triggered (pipeline id and url), failed, or still open when the
  *      outcome is unknown.
@@ -11,9 +13,10 @@
 import type { AdoptPlan, ResumePlan } from '../core/decide.js';
 import type { Policy } from '../core/policy.js';
 import { addIntent, adoptIntent, recheck, settleIntent, type Outcome } from '../core/resume-record.js';
-import { formatTimestamp } from '../core/time.js';
+import { ACTIVE_STATUSES } from '../core/facts.js';
+import { formatDuration, formatTimestamp } from '../core/time.js';
 import { describeError } from '../errors.js';
-import type { Clock } from '../gitlab/backoff.js';
+import { realClock, type Clock } from '../gitlab/backoff.js';
 import type { GitLabClient } from '../gitlab/client.js';
 import { isGitLabError } from '../gitlab/errors.js';
 import { startPipeline } from '../gitlab/start-pipeline.js';
@@ -27,6 +30,8 @@ export interface ActDeps {
   /** host:pid:nonce of this healer, written into its intents. */
   owner: string;
   now: () => number;
+  /** How long to wait for a canceled pipeline to leave `canceling` (0: do not wait). */
+  cancelWaitMs?: number;
   clock?: Clock;
   log?: (message: string) => void;
   /** Applied to every text written into a record: GitLab may echo a token back in an error. */
@@ -85,10 +90,18 @@ export async function carryOutWithoutRecord(plan: ResumePlan, deps: Omit<ActDeps
 /** Cancel first (when planned; a failed cancel stops the resume), then start the new pipeline. */
 async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): Promise<{ outcome: Outcome; done: ActResult }> {
   let canceled: boolean | null = null;
+  const warnings: string[] = [];
   if (plan.cancel === 'cancel') {
     try {
-      await deps.client.cancelPipeline(plan.project, plan.pipelineId);
+      const after = await deps.client.cancelPipeline(plan.project, plan.pipelineId);
       canceled = true;
+      const still = await untilCanceled(plan, deps, after.status);
+      if (still !== null) {
+        warnings.push(
+          `pipeline ${plan.pipelineId} was still ${still} when healer stopped waiting (HEALER_CANCEL_WAIT ${formatDuration(deps.cancelWaitMs ?? 0)}): ` +
+            'a job\'s runner may be gone, or its after_script still runs; resumed anyway',
+        );
+      }
     } catch (error) {
       const message = `not resumed: could not cancel pipeline ${plan.pipelineId} first: ${oneLine(error)}`;
       return { outcome: { state: 'failed', error: message, canceled: false }, done: result('failed', { canceled: false, error: message }) };
@@ -103,15 +116,42 @@ async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): P
     const pipeline = { id: started.pipeline.id, url: started.pipeline.webUrl };
     return {
       outcome: { state: 'triggered', pipelineId: pipeline.id, url: pipeline.url, recovered: started.recovered, canceled },
-      done: result('triggered', { pipeline, canceled, recovered: started.recovered }),
+      done: result('triggered', { pipeline, canceled, recovered: started.recovered, warnings }),
     };
   } catch (error) {
     const message = oneLine(error);
     // An ambiguous failure that could not be checked: the intent stays open; the next scans reconcile it.
     const unknown = isGitLabError(error) && error.ambiguous;
     const outcome: Outcome = unknown ? { state: 'intent', error: message, canceled } : { state: 'failed', error: message, canceled };
-    return { outcome, done: result(unknown ? 'unknown' : 'failed', { canceled, error: message }) };
+    return { outcome, done: result(unknown ? 'unknown' : 'failed', { canceled, error: message, warnings }) };
   }
+}
+
+/** The pipeline's state while its jobs are being canceled: GitLab 17+ shows `canceling` until after_script ends. */
+const CANCELING: ReadonlySet<string> = new Set(['canceling', ...ACTIVE_STATUSES]);
+
+/**
+ * Waits, polling with a growing pause, until GitLab no longer reports the pipeline canceling (or still running),
+ * for at most the cancel wait. Returns null once it is settled, else the status it was left in. A failed poll
+ * ends the wait (the cancel itself was accepted).
+ */
+async function untilCanceled(plan: ResumePlan, deps: Omit<ActDeps, 'store'>, status: string): Promise<string | null> {
+  const clock = deps.clock ?? realClock;
+  const limit = clock.now() + (deps.cancelWaitMs ?? 0);
+  let pause = 250;
+  while (CANCELING.has(status)) {
+    const left = limit - clock.now();
+    if (left <= 0) return status;
+    await clock.sleep(Math.min(pause, left));
+    pause = Math.min(pause * 2, 4000);
+    try {
+      status = (await deps.client.getPipeline(plan.project, plan.pipelineId)).status;
+    } catch (error) {
+      deps.log?.(`could not see whether pipeline ${plan.pipelineId} finished canceling: ${oneLine(error)}`);
+      return status;
+    }
+  }
+  return null;
 }
 
 async function settle(plan: ResumePlan, deps: ActDeps, given: Outcome, done: ActResult): Promise<ActResult> {

@@ -143,6 +143,10 @@ describe('configuration', () => {
     await rejects(load({ GITLAB_URL: 'ftp://x' }), /GITLAB_URL="ftp:\/\/x" is not an http\(s\) URL/);
     await rejects(load({ GITLAB_PROJECT_ID: '42; rm -rf' }), /neither a project id nor a group\/project path/);
     await rejects(load({ HEALER_INTENT_TIMEOUT: '30s', HEALER_REQUEST_TIMEOUT: '20s' }), /intent timeout .* at least twice the request timeout/);
+    await rejects(load({ HEALER_INTENT_TIMEOUT: '2m', HEALER_CANCEL_WAIT: '90s' }), /plus the cancel wait \(env HEALER_CANCEL_WAIT\)/);
+    await rejects(load({ HEALER_CANCEL_WAIT: 'soon' }), /HEALER_CANCEL_WAIT/);
+    assert.equal((await load({})).cancelWaitMs, 30_000);
+    assert.equal((await load({ HEALER_CANCEL_WAIT: '0' })).cancelWaitMs, 0);
     const reasons = await load({ HEALER_INFRA_FAILURE_REASONS: 'runner_system_failure, job_execution_timeout' });
     assert.deepEqual(reasons.infraFailureReasons, ['runner_system_failure', 'job_execution_timeout']);
   });

@@ -45,16 +45,25 @@ describe('two healer scans at the same moment', () => {
 describe('a healer killed between its intent and the trigger', () => {
   let w: World;
   before(async () => {
-    w = await world({ HEALER_INTENT_TIMEOUT: '1s', HEALER_REQUEST_TIMEOUT: '0.5s' });
+    // Intents go stale after a second here, so the cancel wait must fit in it: no wait (the fake cancels at once).
+    w = await world({ HEALER_INTENT_TIMEOUT: '1s', HEALER_REQUEST_TIMEOUT: '0.5s', HEALER_CANCEL_WAIT: '0s' });
   });
   after(() => w.close());
 
   async function killWhen(match: (path: string, method: string) => boolean): Promise<void> {
     const from = w.fake.requests.length;
     const child = startCli(['scan'], { env: w.env, cwd: w.dir });
-    await w.fake.waitForRequest((r) => match(r.path, r.method), from);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    // A scan that ends before the request (a configuration error, say) fails the test instead of hanging it.
+    const ended = closed.then(() => {
+      throw new Error(`healer scan ended before the request to kill it at:\n${stderr}`);
+    });
+    await Promise.race([w.fake.waitForRequest((r) => match(r.path, r.method), from), ended]);
+    ended.catch(() => undefined);
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('close', resolve));
+    await closed;
   }
 
   it('before the pipeline was created: the next scan takes the intent over and resumes once', async () => {

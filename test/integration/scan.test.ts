@@ -329,3 +329,47 @@ describe('healer scan: asking GitLab as little as it can', () => {
     assert.ok(jobLists().includes(450));
   });
 });
+
+describe('healer scan: cancel, then wait for GitLab to finish canceling', () => {
+  let w: World;
+  before(async () => {
+    w = await world();
+  });
+  after(() => w.close());
+  const statusAnswers = (id: number) =>
+    w.fake.requests.filter((r) => r.method === 'GET' && r.path === `/api/v4/projects/42/pipelines/${id}`).map((r) => (r.response?.body as { status: string }).status);
+
+  it('starts the resume only once GitLab reports the pipeline canceled (after_script ran on a live runner)', async () => {
+    w.fake.state.cancelingMs = 700;
+    stuckPipeline(w.fake, 800);
+    await writeRecord(w.stateDir, stuckRecord(800, Date.now()));
+    const { result, report } = await w.json();
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(report.actions[0]!.status, 'triggered');
+    assert.deepEqual(report.actions[0]!.notes, []);
+    const order = w.fake.requests.filter((r) => r.method === 'POST' || r.path === '/api/v4/projects/42/pipelines/800').map((r) => `${r.method} ${r.path}`);
+    assert.equal(order[0], 'POST /api/v4/projects/42/pipelines/800/cancel');
+    assert.equal(order.at(-1), 'POST /api/v4/projects/42/pipeline', 'the create comes last');
+    const seen = statusAnswers(800);
+    assert.ok(seen.length >= 2, `polled while canceling: ${seen.join(', ')}`);
+    assert.equal(seen[0], 'canceling');
+    assert.equal(seen.at(-1), 'canceled', 'the create follows an answer of canceled');
+    assert.equal(w.fake.state.jobs.get(8002)!.status, 'canceled');
+  });
+
+  it('a job whose runner is gone never confirms: after the cancel wait it resumes anyway, and says so', async () => {
+    w.fake.state.cancelingMs = Number.POSITIVE_INFINITY;
+    stuckPipeline(w.fake, 801);
+    await writeRecord(w.stateDir, stuckRecord(801, Date.now()));
+    const started = Date.now();
+    const { result, report } = await w.json([], { HEALER_CANCEL_WAIT: '1s' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(Date.now() - started >= 1000, 'it waited');
+    const action = report.actions.find((a) => a.pipeline_id === 801)!;
+    assert.equal(action.status, 'triggered');
+    assert.match(action.notes.join('\n'), /pipeline 801 was still canceling when healer stopped waiting \(HEALER_CANCEL_WAIT 1s\)/);
+    assert.equal(w.fake.state.pipelines.get(801)!.status, 'canceling');
+    const text = await w.scan(['--dry-run']); // nothing left to do; the record says resumed
+    assert.equal(text.code, 0, text.stderr);
+  });
+});

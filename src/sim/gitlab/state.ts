@@ -181,11 +181,29 @@ export class FakeState {
     if (FINISHED.has(status)) job.finishedAt = this.iso();
   }
 
+  /**
+   * How long a running job stays `canceling` after a cancel (GitLab 17+: its runner runs after_script first), in
+   * ms: 0 cancels at once; Infinity never confirms (the runner is gone; GitLab drops it after an hour).
+   */
+  cancelingMs = 0;
+
   /** GitLab's cancel: every job that has not finished is canceled, then the pipeline. Finished ones stay. */
   cancel(id: number): FakePipeline {
     const pipeline = this.pipelines.get(id)!;
-    for (const job of this.jobsOf(id)) if (CANCELABLE.has(job.status)) this.setJobStatus(job.id, 'canceled');
-    if (CANCELABLE.has(pipeline.status)) this.setPipelineStatus(id, 'canceled');
+    const graceful = this.cancelingMs > 0;
+    const canceling: FakeJob[] = [];
+    for (const job of this.jobsOf(id)) {
+      if (graceful && job.status === 'running') canceling.push(job);
+      else if (CANCELABLE.has(job.status)) this.setJobStatus(job.id, 'canceled');
+    }
+    for (const job of canceling) this.setJobStatus(job.id, 'canceling');
+    if (CANCELABLE.has(pipeline.status)) this.setPipelineStatus(id, canceling.length > 0 ? 'canceling' : 'canceled');
+    if (canceling.length > 0 && Number.isFinite(this.cancelingMs)) {
+      setTimeout(() => {
+        for (const job of canceling) if (job.status === 'canceling') this.setJobStatus(job.id, 'canceled');
+        if (pipeline.status === 'canceling') this.setPipelineStatus(id, 'canceled');
+      }, this.cancelingMs).unref();
+    }
     return pipeline;
   }
 }
