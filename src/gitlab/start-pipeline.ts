@@ -5,6 +5,9 @@
  * pipeline. Before trying again, healer waits (the request may still be finishing inside GitLab), lists the ref's
  * pipelines created since the attempt, and looks for one carrying our lineage variables
  * (GET /projects/:id/pipelines/:pipeline_id/variables). Found: that is our pipeline. Not found: one more try, once.
+ * GitLab may still create the first one after that (a proxy gave up long before GitLab did): so after a resend healer
+ * waits twice as long and looks once more; if a second pipeline carries our variables, the one it resent is canceled
+ * and the other kept, so that one resume never leaves two pipelines running.
  * Without an API token nothing can be looked up, so the outcome is reported as unknown and nothing is resent.
  */
 import type { PipelineFacts } from '../core/facts.js';
@@ -27,6 +30,8 @@ export interface Started {
   pipeline: PipelineFacts;
   /** Found after an ambiguous failure instead of being created by the answer we read. */
   recovered: boolean;
+  /** What went wrong on the way that the caller should report (a duplicate that could not be canceled). */
+  warnings: string[];
 }
 
 /** GitLab's clock and ours may disagree: look this far before the attempt. */
@@ -41,13 +46,15 @@ export async function startPipeline(
   { clock = realClock, log }: { clock?: Clock; log?: (message: string) => void } = {},
 ): Promise<Started> {
   const firstAttempt = clock.now();
+  let waited = 0;
   for (let sends = 1; ; sends += 1) {
     try {
       const pipeline =
         request.via === 'create'
           ? await client.createPipeline(request.project, request.ref, request.variables)
           : await client.triggerPipeline(request.project, request.ref, request.variables);
-      return { pipeline, recovered: false };
+      if (sends === 1) return { pipeline, recovered: false, warnings: [] };
+      return await keepOne(client, request, pipeline, firstAttempt, { clock, log, wait: waited });
     } catch (error) {
       if (!isGitLabError(error) || !error.ambiguous) throw error;
       if (!client.hasApiToken) {
@@ -62,6 +69,7 @@ export async function startPipeline(
       const wait = Math.max(backoffDelay(sends, error.retryAfterMs, client.retry, clock.random), 10 * client.retry.baseMs);
       log?.(`${error.message}; looking for the pipeline in ${wait} ms before deciding to resend`);
       await clock.sleep(wait);
+      waited = wait;
       let found: PipelineFacts | null;
       try {
         found = await findLineagePipeline(client, request, firstAttempt);
@@ -73,7 +81,7 @@ export async function startPipeline(
           hint: 'not resent, to avoid a duplicate; a later scan looks for it again',
         });
       }
-      if (found) return { pipeline: found, recovered: true };
+      if (found) return { pipeline: found, recovered: true, warnings: [] };
       if (sends >= MAX_SENDS) throw error;
       log?.(`no pipeline carries our lineage variables; sending again (${sends + 1}/${MAX_SENDS})`);
     }
@@ -81,13 +89,44 @@ export async function startPipeline(
 }
 
 /**
- * The pipeline on `request.ref`, created since `sinceMs` (minus clock skew) and newer than the parent, whose
- * variables are our lineage variables; null when there is none.
+ * After a resend: wait twice as long as before the resend, then look again. Another pipeline carrying our variables means
+ * the first request did create one after all: cancel the resent one and keep that. Any trouble here leaves the
+ * resent pipeline as the outcome (it exists, and is ours), with a warning when a duplicate may be running.
  */
-export async function findLineagePipeline(client: GitLabClient, request: StartRequest, sinceMs: number): Promise<PipelineFacts | null> {
+async function keepOne(
+  client: GitLabClient,
+  request: StartRequest,
+  resent: PipelineFacts,
+  firstAttempt: number,
+  { clock, log, wait }: { clock: Clock; log?: (message: string) => void; wait: number },
+): Promise<Started> {
+  await clock.sleep(2 * wait);
+  let twin: PipelineFacts | null;
+  try {
+    twin = await findLineagePipeline(client, request, firstAttempt, resent.id);
+  } catch (error) {
+    log?.(`could not check for a late duplicate of pipeline ${resent.id}: ${(error as Error).message}`);
+    return { pipeline: resent, recovered: false, warnings: [] };
+  }
+  if (!twin) return { pipeline: resent, recovered: false, warnings: [] };
+  try {
+    await client.cancelPipeline(request.project, resent.id);
+  } catch (error) {
+    const why = (error as Error).message;
+    return { pipeline: resent, recovered: false, warnings: [`pipeline ${twin.id} also carries this resume (GitLab created it late); canceling the duplicate ${resent.id} failed: ${why}`] };
+  }
+  log?.(`the first request created pipeline ${twin.id} after all; canceled the resent ${resent.id}`);
+  return { pipeline: twin, recovered: true, warnings: [] };
+}
+
+/**
+ * The pipeline on `request.ref`, created since `sinceMs` (minus clock skew) and newer than the parent, whose
+ * variables are our lineage variables (other than `except`); null when there is none.
+ */
+export async function findLineagePipeline(client: GitLabClient, request: StartRequest, sinceMs: number, except?: number): Promise<PipelineFacts | null> {
   const createdAfter = formatTimestamp(sinceMs - CLOCK_SKEW_MS);
   const recent = await client.listRefPipelines(request.project, request.ref, { createdAfter, perPage: 50 });
-  const newer = recent.filter((p) => p.id > request.parentId).slice(0, MAX_LOOKUPS);
+  const newer = recent.filter((p) => p.id > request.parentId && p.id !== except).slice(0, MAX_LOOKUPS);
   for (const pipeline of newer) {
     const variables = await client.getPipelineVariables(request.project, pipeline.id);
     if (carriesLineage(variables, request.variables)) return pipeline;

@@ -116,7 +116,7 @@ async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): P
     const pipeline = { id: started.pipeline.id, url: started.pipeline.webUrl };
     return {
       outcome: { state: 'triggered', pipelineId: pipeline.id, url: pipeline.url, recovered: started.recovered, canceled },
-      done: result('triggered', { pipeline, canceled, recovered: started.recovered, warnings }),
+      done: result('triggered', { pipeline, canceled, recovered: started.recovered, warnings: [...warnings, ...started.warnings] }),
     };
   } catch (error) {
     const message = oneLine(error);

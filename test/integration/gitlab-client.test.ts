@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { lineageVariables } from '../../src/core/lineage.js';
-import type { Clock } from '../../src/gitlab/backoff.js';
+import { realClock, type Clock } from '../../src/gitlab/backoff.js';
 import { GitLabClient, type ClientOptions } from '../../src/gitlab/client.js';
 import { GitLabError } from '../../src/gitlab/errors.js';
 import { startPipeline } from '../../src/gitlab/start-pipeline.js';
@@ -136,6 +136,24 @@ describe('GitLab client', () => {
       assert.equal(started.recovered, false);
       assert.equal(posts().length, 2);
       assert.equal(fake.state.pipelines.size, 2);
+    });
+
+    it('502, and GitLab creates it only after healer looked and resent: the resent one is canceled, the first kept', async () => {
+      // A proxy gave up at once while GitLab went on: the pipeline appears 350 ms later, after healer's lookup
+      // (at 200 ms: 10 × the 20 ms backoff base) found nothing and it sent again, before its second look (400 ms later). Real time here, not the test clock.
+      fake.fault({ method: 'POST', path: /\/pipeline$/, status: 502, lateMs: 350 });
+      const c = client({ clock: realClock, retry: { baseMs: 20 } });
+      const started = await startPipeline(c, request, { clock: realClock });
+      assert.deepEqual(posts().map((r) => r.path.replace(/\d+/g, 'N')), ['/api/vN/projects/N/pipeline', '/api/vN/projects/N/pipeline', '/api/vN/projects/N/pipelines/N/cancel'], 'sent twice, then the duplicate canceled');
+      const ours = [...fake.state.pipelines.values()].filter((p) => p.id > 100);
+      assert.equal(ours.length, 2, 'both requests created a pipeline');
+      // The resent request created its pipeline first (lower id); the first request's pipeline appeared later.
+      const [resent, late] = ours.sort((a, b) => a.id - b.id);
+      assert.equal(started.recovered, true);
+      assert.equal(started.pipeline.id, late!.id, 'the late one is kept');
+      assert.equal(resent!.status, 'canceled', 'the resent one is canceled');
+      assert.notEqual(late!.status, 'canceled');
+      assert.deepEqual(started.warnings, []);
     });
 
     it('429 is safe to resend (GitLab refused before acting), after Retry-After', async () => {

@@ -58,6 +58,11 @@ export interface Fault {
   delayMs?: number;
   /** Run the real route first (its side effects happen), then answer with the fault: "502 after creating". */
   after?: boolean;
+  /**
+   * Answer with the fault at once and run the real route this many ms later: a proxy that gave up while GitLab
+   * kept working ("502, and the pipeline appears a while later").
+   */
+  lateMs?: number;
   /** Close the connection without an answer. */
   reset?: boolean;
   /** How many requests it applies to (default 1). */
@@ -164,7 +169,9 @@ export class FakeGitLab {
       if (fault?.delayMs && !fault.after) await delay();
       if (fault?.reset && !fault.after) return void req.socket.destroy();
       let answer: FakeResponse | null = null;
-      if (!fault || fault.after || fault.status === undefined) answer = await this.dispatch(logged, target);
+      if (fault?.lateMs !== undefined) {
+        setTimeout(() => void this.dispatch(logged, target).catch(() => undefined), fault.lateMs).unref();
+      } else if (!fault || fault.after || fault.status === undefined) answer = await this.dispatch(logged, target);
       if (fault?.delayMs && fault.after) await delay();
       if (fault?.reset) return void req.socket.destroy();
       if (fault && fault.status !== undefined) {
