@@ -12,7 +12,7 @@ import { checkPipelineId, checkStageName } from '../core/names.js';
 import { parseTimestamp } from '../core/time.js';
 import { HealerError, usageError } from '../errors.js';
 import type { GitLabClient } from '../gitlab/client.js';
-import { findLineagePipeline } from '../gitlab/start-pipeline.js';
+import { findLineagePipeline, findResumeOf } from '../gitlab/start-pipeline.js';
 import { carryOut, carryOutWithoutRecord } from '../scan/act.js';
 import { describeAction } from '../scan/render.js';
 import { actedAction, actionFailed, plannedAction } from '../scan/report.js';
@@ -85,7 +85,12 @@ const NO_FACTS: ManualFacts = { pipeline: null, jobs: null, variables: null, sta
 async function manualFacts(client: GitLabClient, project: string, id: number, record: ProgressRecord | null, options: ResumeOptions): Promise<ManualFacts> {
   const facts: ManualFacts = { ...NO_FACTS, pipeline: await client.getPipeline(project, id) };
   if (record && !options.fromStage) facts.jobs = await client.listPipelineJobs(project, id);
-  if (!record) facts.variables = await client.getPipelineVariables(project, id);
+  if (!record) {
+    facts.variables = await client.getPipelineVariables(project, id);
+    // No record to hold an intent: GitLab itself tells whether someone already resumed this pipeline.
+    const ref = options.ref ?? facts.pipeline?.ref;
+    if (ref) facts.resumedAs = await findResumeOf(client, project, ref, id, facts.pipeline?.createdAt ?? null);
+  }
   const intent = record ? openIntent(record) : null;
   if (intent && record) {
     const ref = typeof intent.ref === 'string' ? intent.ref : (record.pipeline.ref ?? '');

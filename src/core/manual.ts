@@ -29,6 +29,8 @@ export interface ManualFacts {
   variables: Array<{ key: string; value: string }> | null;
   /** The pipeline an unsettled intent started, when one was found. */
   startedByIntent: PipelineFacts | null;
+  /** Without a record: a newer pipeline of the ref that GitLab shows as a resume of this one (its HEALER_PARENT_PIPELINE_ID). */
+  resumedAs?: PipelineFacts | null;
 }
 
 /** `usage`: something must be given on the command line; `refused`: a rule says no (some yield to --force). */
@@ -54,6 +56,13 @@ export function planManualResume(request: ManualRequest, record: ProgressRecord 
   const done = record ? triggeredResume(record) : null;
   if (done && !request.force) {
     return { kind: 'refused', message: `pipeline ${id} was already resumed from ${done.stage}${done.pipeline_id ? ` as pipeline ${done.pipeline_id}` : ''}`, hint: 'use --force to resume it again' };
+  }
+  if (!record && facts.resumedAs && !request.force) {
+    return {
+      kind: 'refused',
+      message: `pipeline ${id} was already resumed as pipeline ${facts.resumedAs.id} (${facts.resumedAs.status}): GitLab shows it with HEALER_PARENT_PIPELINE_ID=${id}`,
+      hint: 'use --force to resume it again',
+    };
   }
   const intent = record ? openIntent(record) : null;
   if (intent) {

@@ -12,7 +12,7 @@
  */
 import type { PipelineFacts } from '../core/facts.js';
 import { carriesLineage } from '../core/lineage.js';
-import { formatTimestamp } from '../core/time.js';
+import { formatTimestamp, parseTimestamp } from '../core/time.js';
 import { backoffDelay, realClock, type Clock } from './backoff.js';
 import type { GitLabClient } from './client.js';
 import { GitLabError, isGitLabError } from './errors.js';
@@ -117,6 +117,21 @@ async function keepOne(
   }
   log?.(`the first request created pipeline ${twin.id} after all; canceled the resent ${resent.id}`);
   return { pipeline: twin, recovered: true, warnings: [] };
+}
+
+/**
+ * A pipeline of the ref, newer than `parentId` and created since it was (`createdAt`, when known), that carries
+ * HEALER_PARENT_PIPELINE_ID=parentId: a resume of it, whoever started it. Newest first; null when there is none.
+ */
+export async function findResumeOf(client: GitLabClient, project: string, ref: string, parentId: number, createdAt: string | null): Promise<PipelineFacts | null> {
+  const since = createdAt ? parseTimestamp(createdAt) : Number.NaN;
+  const createdAfter = Number.isNaN(since) ? undefined : formatTimestamp(since - CLOCK_SKEW_MS);
+  const recent = await client.listRefPipelines(project, ref, { createdAfter, perPage: 50 });
+  for (const pipeline of recent.filter((p) => p.id > parentId).slice(0, MAX_LOOKUPS)) {
+    const variables = await client.getPipelineVariables(project, pipeline.id);
+    if (variables.some((v) => v.key === 'HEALER_PARENT_PIPELINE_ID' && v.value === String(parentId))) return pipeline;
+  }
+  return null;
 }
 
 /**

@@ -73,6 +73,17 @@ describe('healer resume', () => {
       HEALER_PARENT_PIPELINE_ID: '140',
       HEALER_ATTEMPT: '2',
     });
+    // No record holds an intent, so GitLab is asked: that resume exists now, and a second one is refused…
+    const created = creates(w.fake).length;
+    const again = await resume(['--pipeline', '140', '--from-stage', 'deploy', '--ref', 'main', '--project', '42']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /pipeline 140 was already resumed as pipeline \d+ \(\w+\): GitLab shows it with HEALER_PARENT_PIPELINE_ID=140/);
+    assert.match(again.stderr, /--force/);
+    assert.equal(creates(w.fake).length, created, 'nothing created');
+    // … unless forced.
+    const forced = await resume(['--pipeline', '140', '--from-stage', 'deploy', '--ref', 'main', '--project', '42', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(creates(w.fake).length, created + 1);
   });
 
   it('bad input: one line, exit 2', async () => {
