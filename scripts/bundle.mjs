@@ -26,6 +26,9 @@ const cli = await build({
   ...common,
   entryPoints: ['dist/src/cli.js'],
   outdir: 'dist/cli',
+  // As for the fast path: healer passes node:fs to proper-lockfile, so graceful-fs (which patches fs on load) is
+  // never used; and signal-exit's one assert needs no node:assert.
+  alias: { 'graceful-fs': 'node:fs', assert: './scripts/shims/assert.cjs' },
   format: 'esm',
   splitting: true,
   metafile: true,
