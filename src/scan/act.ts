@@ -15,7 +15,7 @@ import type { Policy } from '../core/policy.js';
 import { addIntent, adoptIntent, recheck, settleIntent, type Outcome } from '../core/resume-record.js';
 import { ACTIVE_STATUSES } from '../core/facts.js';
 import { formatDuration, formatTimestamp } from '../core/time.js';
-import { describeError } from '../errors.js';
+import { errorLine } from '../errors.js';
 import { realClock, type Clock } from '../gitlab/backoff.js';
 import type { GitLabClient } from '../gitlab/client.js';
 import { isGitLabError } from '../gitlab/errors.js';
@@ -59,7 +59,6 @@ const result = (status: ActResult['status'], extra: Partial<ActResult> = {}): Ac
   ...extra,
 });
 
-const oneLine = (error: unknown) => (isGitLabError(error) && error.hint ? `${error.message} (${error.hint})` : describeError(error));
 
 export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false } = {}): Promise<ActResult> {
   const at = formatTimestamp(deps.now());
@@ -74,7 +73,7 @@ export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false 
       return conflict === null ? addIntent(current, plan, { at, owner: deps.owner, via: deps.via }) : null;
     });
   } catch (error) {
-    return result('failed', { error: `could not write the resume intent: ${oneLine(error)}` });
+    return result('failed', { error: `could not write the resume intent: ${errorLine(error)}` });
   }
   if (conflict !== null) return result('conflict', { error: conflict });
 
@@ -103,7 +102,7 @@ async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): P
         );
       }
     } catch (error) {
-      const message = `not resumed: could not cancel pipeline ${plan.pipelineId} first: ${oneLine(error)}`;
+      const message = `not resumed: could not cancel pipeline ${plan.pipelineId} first: ${errorLine(error)}`;
       return { outcome: { state: 'failed', error: message, canceled: false }, done: result('failed', { canceled: false, error: message }) };
     }
   }
@@ -119,7 +118,7 @@ async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): P
       done: result('triggered', { pipeline, canceled, recovered: started.recovered, warnings: [...warnings, ...started.warnings] }),
     };
   } catch (error) {
-    const message = oneLine(error);
+    const message = errorLine(error);
     // An ambiguous failure that could not be checked: the intent stays open; the next scans reconcile it.
     const unknown = isGitLabError(error) && error.ambiguous;
     const outcome: Outcome = unknown ? { state: 'intent', error: message, canceled } : { state: 'failed', error: message, canceled };
@@ -147,7 +146,7 @@ async function untilCanceled(plan: ResumePlan, deps: Omit<ActDeps, 'store'>, sta
     try {
       status = (await deps.client.getPipeline(plan.project, plan.pipelineId)).status;
     } catch (error) {
-      deps.log?.(`could not see whether pipeline ${plan.pipelineId} finished canceling: ${oneLine(error)}`);
+      deps.log?.(`could not see whether pipeline ${plan.pipelineId} finished canceling: ${errorLine(error)}`);
       return status;
     }
   }
@@ -160,7 +159,7 @@ async function settle(plan: ResumePlan, deps: ActDeps, given: Outcome, done: Act
     await deps.store.update(plan.pipelineId, (current) => (current === null ? null : settleIntent(current, deps.owner, outcome, formatTimestamp(deps.now()))));
   } catch (error) {
     const what = outcome.state === 'triggered' ? `pipeline ${outcome.pipelineId} was started, but ` : '';
-    done.warnings.push(`${what}the record could not be updated (${oneLine(error)}); the next scan reconciles it`);
+    done.warnings.push(`${what}the record could not be updated (${errorLine(error)}); the next scan reconciles it`);
   }
   return done;
 }
@@ -173,6 +172,6 @@ export async function adopt(plan: AdoptPlan, deps: Pick<ActDeps, 'store' | 'now'
     );
     return result('adopted', { pipeline: { id: plan.pipeline.id, url: plan.pipeline.webUrl }, recovered: true });
   } catch (error) {
-    return result('failed', { error: `could not record pipeline ${plan.pipeline.id} of an earlier intent: ${oneLine(error)}` });
+    return result('failed', { error: `could not record pipeline ${plan.pipeline.id} of an earlier intent: ${errorLine(error)}` });
   }
 }

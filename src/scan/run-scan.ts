@@ -12,9 +12,8 @@ import { parseRecordText } from '../core/record-parse.js';
 import type { ProgressRecord } from '../core/record.js';
 import { formatTimestamp } from '../core/time.js';
 import { triage, type Candidate, type Skip } from '../core/triage.js';
-import { describeError, HealerError } from '../errors.js';
+import { describeError, errorLine } from '../errors.js';
 import type { GitLabClient } from '../gitlab/client.js';
-import { isGitLabError } from '../gitlab/errors.js';
 import type { FileStore } from '../store/file-store.js';
 import { readRecordBatches, type ReadMode } from '../store/record-reader.js';
 import { adopt, carryOut } from './act.js';
@@ -65,7 +64,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
       try {
         facts = await gatherFacts(deps.client, record, candidate, { recent, supersededCheck: deps.policy.supersededCheck });
       } catch (error) {
-        return void failed(id, path, oneLine(error));
+        return void failed(id, path, errorLine(error));
       }
     }
     const decision = decide({ record, candidate, facts, now: deps.now(), policy: deps.policy, rootStartedMs });
@@ -149,10 +148,6 @@ async function rootStart(store: FileStore, record: ProgressRecord): Promise<numb
   }
 }
 
-function oneLine(error: unknown): string {
-  if (isGitLabError(error) || error instanceof HealerError) return error.hint ? `${error.message} (${error.hint})` : error.message;
-  return describeError(error);
-}
 
 function emptyReport(deps: ScanDeps, started: number): ScanReport {
   return {
