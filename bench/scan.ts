@@ -2,10 +2,11 @@
  * `npm run bench:scan`: how long `healer scan --dry-run` takes, and how much memory it needs, on state folders of
  * 10,000 and 100,000 records (1% stuck, the rest finished over the last 30 days), against the fake GitLab over
  * HTTP. healer runs as a real process, as cron runs it; its peak memory comes from the process itself
- * (process.resourceUsage().maxRSS, printed when HEALER_STATS=1). Prints the median wall time of several runs,
- * the peak memory, and the growth factor from 10k to 100k (10 would be exactly linear).
+ * (process.resourceUsage().maxRSS, printed when HEALER_STATS=1). Prints the median wall time of several rounds,
+ * the peak memory, and the growth factor from 10k to 100k (10 would be exactly linear). Each round also times bare
+ * `node -e ''` and `healer --version` (the baselines) and the scan without a token, interleaved with the scan.
  *
- *   npm run bench:scan                      # 10k and 100k, 5 runs each
+ *   npm run bench:scan                      # 10k and 100k, 9 rounds each
  *   BENCH_SIZES=10000 BENCH_RUNS=9 npm run bench:scan
  *   HEALER_CONCURRENCY=16 npm run bench:scan   # passed on to healer scan
  */
@@ -21,7 +22,7 @@ import { finishedRecord, stuckRecord } from '../test/helpers/scan-records.js';
 
 const BIN = fileURLToPath(new URL('../../bin/healer.js', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const TOKEN = 'bench-api-token';
 const DAY = 86_400_000;
 
@@ -68,19 +69,18 @@ async function scanOnce(stateDir: string, gitlabUrl: string, token: string | nul
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+async function startOnce(args: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  await new Promise((resolve) => spawn(process.execPath, args, { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } }).on('close', resolve));
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
 async function main(): Promise<void> {
   const fake = await FakeGitLab.start({ keepLog: false });
   fake.state.addProject({ id: 42, path: 'group/app', apiTokens: [TOKEN] });
   const root = mkdtempSync(join(tmpdir(), 'healer-bench-'));
-  const results: Array<{ size: number; stuck: number; wall: number; min: number; rssMb: number; recordsOnly: number }> = [];
+  const results: Array<{ size: number; stuck: number; wall: number; min: number; rssMb: number; recordsOnly: number; node: number; version: number }> = [];
   try {
-    const baseline: number[] = [];
-    for (let i = 0; i < RUNS; i += 1) {
-      const started = process.hrtime.bigint();
-      await new Promise((resolve) => spawn(process.execPath, [BIN, '--version'], { stdio: 'ignore' }).on('close', resolve));
-      baseline.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    console.log(`healer --version (node start + CLI load): median ${median(baseline).toFixed(0)} ms`);
     for (const size of SIZES) {
       const dir = join(root, String(size));
       mkdirSync(dir);
@@ -89,14 +89,21 @@ async function main(): Promise<void> {
       // Let the kernel write the new files out first: a scan timed while it flushes 10,000 fresh files measures the
       // flush. (cron scans a folder whose records were written minutes or days before.)
       spawnSync('sync', { stdio: 'ignore' });
-      console.log(`built ${size} records (${stuck} stuck) in ${((Date.now() - built) / 1000).toFixed(1)} s; scanning ${RUNS + 1} times (first is warm-up)`);
+      console.log(`built ${size} records (${stuck} stuck) in ${((Date.now() - built) / 1000).toFixed(1)} s; ${RUNS} rounds after a warm-up`);
       await scanOnce(dir, fake.url); // warm the page cache, like a cron job that runs every few minutes
+      // Each round runs every case once, so that a machine that slows down or speeds up meanwhile shifts all alike:
+      // bare Node, healer --version, the scan with GitLab, the scan from the records alone (no token: GitLab never asked).
       const runs: Run[] = [];
-      for (let i = 0; i < RUNS; i += 1) runs.push(await scanOnce(dir, fake.url));
-      for (const run of runs) if (run.lines !== stuck) throw new Error(`expected ${stuck} planned resumes, got ${run.lines}`);
-      // The same scan without a token: the plan from the records alone, GitLab never asked (reading cost only).
       const alone: Run[] = [];
-      for (let i = 0; i < RUNS; i += 1) alone.push(await scanOnce(dir, fake.url, null));
+      const node: number[] = [];
+      const version: number[] = [];
+      for (let i = 0; i < RUNS; i += 1) {
+        node.push(await startOnce(['-e', '']));
+        version.push(await startOnce([BIN, '--version']));
+        runs.push(await scanOnce(dir, fake.url));
+        alone.push(await scanOnce(dir, fake.url, null));
+      }
+      for (const run of runs) if (run.lines !== stuck) throw new Error(`expected ${stuck} planned resumes, got ${run.lines}`);
       results.push({
         recordsOnly: median(alone.map((r) => r.wallMs)),
         size,
@@ -104,6 +111,8 @@ async function main(): Promise<void> {
         wall: median(runs.map((r) => r.wallMs)),
         min: Math.min(...runs.map((r) => r.wallMs)),
         rssMb: Math.max(...runs.map((r) => r.maxRssKb)) / 1024,
+        node: median(node),
+        version: median(version),
       });
       rmSync(dir, { recursive: true, force: true });
     }
@@ -111,11 +120,11 @@ async function main(): Promise<void> {
     await fake.close();
     rmSync(root, { recursive: true, force: true });
   }
-  console.log(`\nhealer scan --dry-run, ${RUNS} runs each, on ${formatTimestamp(Date.now())}`);
-  console.log('records   stuck  median wall  fastest   peak memory   without GitLab (median)');
+  console.log(`\nhealer scan --dry-run, ${RUNS} rounds each, on ${formatTimestamp(Date.now())}`);
+  console.log('records   stuck  median wall  fastest   peak memory   without GitLab   node -e \'\'   healer --version');
   for (const r of results) {
     console.log(
-      `${String(r.size).padStart(7)}  ${String(r.stuck).padStart(6)}  ${r.wall.toFixed(0).padStart(8)} ms  ${r.min.toFixed(0).padStart(5)} ms  ${r.rssMb.toFixed(1).padStart(7)} MB   ${r.recordsOnly.toFixed(0).padStart(8)} ms`,
+      `${String(r.size).padStart(7)}  ${String(r.stuck).padStart(6)}  ${r.wall.toFixed(0).padStart(8)} ms  ${r.min.toFixed(0).padStart(5)} ms  ${r.rssMb.toFixed(1).padStart(7)} MB   ${r.recordsOnly.toFixed(0).padStart(8)} ms   ${r.node.toFixed(0).padStart(6)} ms   ${r.version.toFixed(0).padStart(8)} ms`,
     );
   }
   if (results.length >= 2) {
