@@ -48,8 +48,10 @@ export function describeAction(action: ActionEntry, dryRun: boolean): string {
 function lines(report: ScanReport, out: Output): void {
   const at = report.finished_at;
   for (const action of report.actions) {
-    out.line(`${at} healer: ${describeAction(action, report.dry_run)}`);
-    for (const note of action.notes) out.line(`${at} healer:   note: ${note}`);
+    // An action's own time: a scan that waits for GitLab to finish canceling may act minutes before it ends.
+    const when = action.at ?? at;
+    out.line(`${when} healer: ${describeAction(action, report.dry_run)}`);
+    for (const note of action.notes) out.line(`${when} healer:   note: ${note}`);
   }
   for (const skip of report.skipped) {
     if (skip.notify || out.verbose) out.line(`${at} healer: left pipeline ${skip.pipeline_id} alone (${skip.code}): ${skip.reason}`);

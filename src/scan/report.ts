@@ -22,6 +22,8 @@ export interface ActionEntry {
   recovered: boolean;
   error: string | null;
   notes: string[];
+  /** When it was planned or carried out (a scan that waits for cancels can take a while): UTC. */
+  at?: string;
 }
 
 export interface SkipEntry {

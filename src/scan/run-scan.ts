@@ -70,7 +70,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
     const decision = decide({ record, candidate, facts, now: deps.now(), policy: deps.policy, rootStartedMs });
     if (decision.kind === 'skip') return void skipped(id, decision.code === 'canceled' ? await whoCanceled(deps, id, decision) : decision);
     const planned = plannedAction(decision);
-    if (deps.dryRun || !deps.client) return void report.actions.push(planned);
+    if (deps.dryRun || !deps.client) return void report.actions.push({ ...planned, at: formatTimestamp(deps.now()) });
     const via = deps.policy.capabilities.resumeVia ?? 'trigger';
     const outcome =
       decision.kind === 'adopt'
@@ -79,7 +79,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
     if (outcome.status === 'conflict') {
       return void report.skipped.push({ pipeline_id: id, code: 'resume_in_progress', reason: outcome.error ?? 'taken by another healer', notify: false });
     }
-    report.actions.push(actedAction(planned, outcome));
+    report.actions.push({ ...actedAction(planned, outcome), at: formatTimestamp(deps.now()) });
   };
 
   let lastProgress = 0;

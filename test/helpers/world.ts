@@ -25,8 +25,10 @@ export interface World {
 
 export interface ScanJson {
   ok: boolean;
+  started_at: string;
+  finished_at: string;
   counts: { records: number; parsed: number; candidates: number; actions: number; skipped: number; errors: number; idle: Record<string, number> };
-  actions: Array<{ pipeline_id: number; status: string; stage: string; cancel: string; reason: string; new_pipeline: { id: number; url: string | null } | null; error: string | null; notes: string[]; recovered: boolean; ref: string; project: string; attempt: number }>;
+  actions: Array<{ pipeline_id: number; status: string; stage: string; cancel: string; reason: string; new_pipeline: { id: number; url: string | null } | null; error: string | null; notes: string[]; recovered: boolean; ref: string; project: string; attempt: number; at?: string }>;
   skipped: Array<{ pipeline_id: number; code: string; reason: string; notify: boolean }>;
   errors: Array<{ pipeline_id: number | null; message: string }>;
 }

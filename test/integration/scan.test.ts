@@ -368,6 +368,9 @@ describe('healer scan: cancel, then wait for GitLab to finish canceling', () => 
     const action = report.actions.find((a) => a.pipeline_id === 801)!;
     assert.equal(action.status, 'triggered');
     assert.match(action.notes.join('\n'), /pipeline 801 was still canceling when healer stopped waiting \(HEALER_CANCEL_WAIT 1s\)/);
+    // Each action carries its own time (cron lines print it), between the scan's start and end.
+    assert.match(action.at!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.ok(report.started_at <= action.at! && action.at! <= report.finished_at);
     assert.equal(w.fake.state.pipelines.get(801)!.status, 'canceling');
     const text = await w.scan(['--dry-run']); // nothing left to do; the record says resumed
     assert.equal(text.code, 0, text.stderr);
