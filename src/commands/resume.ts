@@ -47,7 +47,8 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
   const loaded = await store.read(id.value);
   const record = loaded?.record ?? null;
   if (!record) out.debug(`no record of pipeline ${id.value} in ${config.stateDir}`);
-  const client = gitlabClient(config, deps.now() + config.scanTimeoutMs, out);
+  const deadline = deps.now() + config.scanTimeoutMs;
+  const client = gitlabClient(config, deadline, out);
   try {
     const project = options.project ?? (record ? projectOf(record) : null) ?? config.fallbackProject;
     const facts = client && policy.capabilities.api && project ? await manualFacts(client, project, id.value, record, options) : NO_FACTS;
@@ -62,7 +63,7 @@ export async function runResumeCommand(options: ResumeOptions, deps: ResumeDeps)
     let entry = plannedAction(plan);
     if (!dryRun && client) {
       const via = policy.capabilities.resumeVia ?? 'trigger';
-      const actDeps = { client, policy, via, owner: ownerId(), now: deps.now, cancelWaitMs: config.cancelWaitMs, log: (m: string) => out.debug(m), redact: (t: string) => deps.redactor.redact(t) };
+      const actDeps = { client, policy, via, owner: ownerId(), now: deps.now, cancelWaitMs: config.cancelWaitMs, deadline, log: (m: string) => out.debug(m), redact: (t: string) => deps.redactor.redact(t) };
       const outcome = record ? await carryOut(plan, { ...actDeps, store }, { force: options.force === true }) : await carryOutWithoutRecord(plan, actDeps);
       if (outcome.status === 'conflict') throw new HealerError('action', `not resumed: ${outcome.error}`);
       entry = actedAction(entry, outcome);

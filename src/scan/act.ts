@@ -32,6 +32,8 @@ export interface ActDeps {
   now: () => number;
   /** How long to wait for a canceled pipeline to leave `canceling` (0: do not wait). */
   cancelWaitMs?: number;
+  /** The scan's deadline: waiting stops in time for the resume's own request to start before it. */
+  deadline?: number;
   clock?: Clock;
   log?: (message: string) => void;
   /** Applied to every text written into a record: GitLab may echo a token back in an error. */
@@ -126,6 +128,9 @@ async function cancelAndStart(plan: ResumePlan, deps: Omit<ActDeps, 'store'>): P
   }
 }
 
+/** Waiting for a cancel ends this long before the scan's deadline, so that the resume can still be started. */
+const DEADLINE_MARGIN_MS = 2000;
+
 /** The pipeline's state while its jobs are being canceled: GitLab 17+ shows `canceling` until after_script ends. */
 const CANCELING: ReadonlySet<string> = new Set(['canceling', ...ACTIVE_STATUSES]);
 
@@ -136,7 +141,7 @@ const CANCELING: ReadonlySet<string> = new Set(['canceling', ...ACTIVE_STATUSES]
  */
 async function untilCanceled(plan: ResumePlan, deps: Omit<ActDeps, 'store'>, status: string): Promise<string | null> {
   const clock = deps.clock ?? realClock;
-  const limit = clock.now() + (deps.cancelWaitMs ?? 0);
+  const limit = Math.min(clock.now() + (deps.cancelWaitMs ?? 0), (deps.deadline ?? Number.POSITIVE_INFINITY) - DEADLINE_MARGIN_MS);
   let pause = 250;
   while (CANCELING.has(status)) {
     const left = limit - clock.now();

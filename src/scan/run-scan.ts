@@ -75,7 +75,7 @@ export async function runScan(deps: ScanDeps): Promise<ScanReport> {
     const outcome =
       decision.kind === 'adopt'
         ? await adopt(decision, deps)
-        : await carryOut(decision, { store: deps.store, client: deps.client, policy: deps.policy, via, owner: deps.owner, now: deps.now, cancelWaitMs: deps.cancelWaitMs, log: deps.log, redact: deps.redact });
+        : await carryOut(decision, { store: deps.store, client: deps.client, policy: deps.policy, via, owner: deps.owner, now: deps.now, cancelWaitMs: deps.cancelWaitMs, deadline: deps.deadline, log: deps.log, redact: deps.redact });
     if (outcome.status === 'conflict') {
       return void report.skipped.push({ pipeline_id: id, code: 'resume_in_progress', reason: outcome.error ?? 'taken by another healer', notify: false });
     }

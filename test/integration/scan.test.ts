@@ -375,4 +375,18 @@ describe('healer scan: cancel, then wait for GitLab to finish canceling', () => 
     const text = await w.scan(['--dry-run']); // nothing left to do; the record says resumed
     assert.equal(text.code, 0, text.stderr);
   });
+
+  it('stops waiting in time for the resume to start before the scan\'s time limit', async () => {
+    w.fake.state.cancelingMs = Number.POSITIVE_INFINITY;
+    stuckPipeline(w.fake, 802);
+    await writeRecord(w.stateDir, stuckRecord(802, Date.now()));
+    const started = Date.now();
+    // A 30 s cancel wait in a 4 s scan: it waits about 2 s (the deadline less a margin), then resumes.
+    const { result, report } = await w.json([], { HEALER_CANCEL_WAIT: '30s', HEALER_SCAN_TIMEOUT: '4s' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(Date.now() - started < 10_000, 'not the whole cancel wait');
+    const action = report.actions.find((a) => a.pipeline_id === 802)!;
+    assert.equal(action.status, 'triggered');
+    assert.match(action.notes.join('\n'), /pipeline 802 was still canceling when healer stopped waiting/);
+  });
 });
