@@ -10,7 +10,7 @@ import { summarizeRecord } from '../core/record-summary.js';
 import { formatDuration, formatTimestamp } from '../core/time.js';
 import { HealerError, describeError } from '../errors.js';
 import type { FileStore } from '../store/file-store.js';
-import { deleteTrash, isRecordLocked, moveToTrash, tryLockRecord, type RemovalLock } from '../store/record-removal.js';
+import { deleteTrash, isRecordLocked, leftoverTrash, moveToTrash, tryLockRecord, type RemovalLock } from '../store/record-removal.js';
 import { scanRecords, type ScannedRecord } from '../store/record-scan.js';
 import { durationFlag } from './duration-flag.js';
 import { recordContext, type RecordCommandDeps, type RecordFlags } from './record-options.js';
@@ -86,13 +86,15 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
   await store.checkStateDir();
   const now = deps.now();
 
+  // What earlier prunes left half done (listed before this one makes trash of its own).
+  const leftover = await leftoverTrash(store.stateDir);
   const candidates: PruneCandidate[] = [];
   for await (const scanned of scanRecords(store, config.readMode)) candidates.push(candidateOf(scanned, now, config));
   const plan = planPrune(candidates, policy, now);
 
   const removed: Outcome[] = [];
   const kept: Array<{ pipelineId: number; rootId: number; reason: string }> = [...plan.keep];
-  const failed: Array<{ rootId: number; error: string }> = [];
+  const failed: Array<{ rootId: number | null; error: string }> = [];
   for (const lineage of plan.remove) {
     const members = lineage.members.map((m) => m.pipelineId);
     const reason = lineage.members.map((m) => m.reason).find((r) => r.startsWith('abandoned')) ?? lineage.members[lineage.members.length - 1]!.reason;
@@ -112,6 +114,18 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
     }
   }
   const broken = candidates.filter((c) => c.kind === 'broken');
+  const swept: string[] = [];
+  for (const trash of leftover) {
+    if (options.dryRun) swept.push(trash);
+    else {
+      try {
+        await deleteTrash(trash);
+        swept.push(trash);
+      } catch (error) {
+        failed.push({ rootId: null, error: `cannot delete the leftover ${trash}: ${describeError(error)}` });
+      }
+    }
+  }
 
   if (out.json) {
     out.data({
@@ -123,6 +137,7 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
       kept: kept.sort((a, b) => a.pipelineId - b.pipelineId).map((k) => ({ pipeline_id: k.pipelineId, root_pipeline_id: k.rootId, reason: k.reason })),
       broken: broken.map((b) => ({ pipeline_id: b.pipelineId, reason: b.reason })),
       errors: failed.map((f) => ({ root_pipeline_id: f.rootId, error: f.error })),
+      leftover_trash: swept,
     });
   } else {
     const verb = options.dryRun ? 'would remove' : 'removed';
@@ -136,7 +151,8 @@ export async function runPrune(options: PruneOptions, deps: PruneDeps): Promise<
       if (k.reason.includes('locked') || k.reason.includes('changed since')) out.line(`kept pipeline ${k.pipelineId}: ${k.reason}`);
       else out.debug(`kept pipeline ${k.pipelineId}: ${k.reason}`);
     }
-    for (const f of failed) out.error(new HealerError('state', `could not remove lineage ${f.rootId}: ${f.error}`));
+    for (const f of failed) out.error(new HealerError('state', f.rootId === null ? f.error : `could not remove lineage ${f.rootId}: ${f.error}`));
+    for (const trash of swept) out.line(`${options.dryRun ? 'would delete' : 'deleted'} ${trash}, left by an interrupted prune`);
     const count = removed.reduce((n, r) => n + r.members.length, 0);
     out.line(
       `${options.dryRun ? 'dry run: would remove' : 'removed'} ${count} record${count === 1 ? '' : 's'} older than ${formatDuration(policy.olderThanMs)}; ` +

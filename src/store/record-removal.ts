@@ -5,7 +5,7 @@
  * A writer that comes later simply starts a new record, with a new lock that prune must then never touch.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HealerError } from '../errors.js';
 import type { FileStore } from './file-store.js';
@@ -87,4 +87,14 @@ export async function moveToTrash(store: FileStore, pipelineId: number): Promise
 
 export async function deleteTrash(trash: string): Promise<void> {
   await rm(trash, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/**
+ * Trash folders left in the state folder by a prune that stopped between moving a folder aside and deleting it
+ * (killed, or the deletion failed). No writer can reach them (they were renamed away under the record's lock), so
+ * the next prune deletes them; a prune that is deleting one at this moment does no harm (deleting is forced).
+ */
+export async function leftoverTrash(stateDir: string): Promise<string[]> {
+  const names = await readdir(stateDir).catch(() => [] as string[]);
+  return names.filter((name) => name.startsWith(TRASH_PREFIX)).sort().map((name) => join(stateDir, name));
 }

@@ -4,7 +4,7 @@
  * asked); --dry-run changes nothing and says exactly what a real run does.
  */
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import lockfile from 'proper-lockfile';
@@ -66,7 +66,9 @@ test('a real run removes finished old lineages whole and leaves everything else 
   assert.match(result.stdout, /^removed 4 records older than 7d; kept 8 \(2 broken\)$/m);
   assert.deepEqual(await folders(), survivors);
   assert.deepEqual(await kept(survivors), before);
-  assert.ok(!(await readdir(state)).some((n) => n.startsWith('.healer-prune-') && n !== '.healer-prune-999-abcd'), 'no trash left');
+  // The tree's own trash folder, as an interrupted prune leaves it, goes too.
+  assert.match(result.stdout, /^deleted .*\.healer-prune-999-abcd, left by an interrupted prune$/m);
+  assert.ok(!(await readdir(state)).some((n) => n.startsWith('.healer-prune-')), 'no trash left');
 
   // Once the lock is released, pipeline 400 goes too; a second run finds nothing else to do.
   await release!();
@@ -113,4 +115,19 @@ test('bad input is one line, exit 2, and nothing changes', async () => {
   const missing = await runCli(['prune', '--older-than', '7d', '--state-dir', join(state, 'nope')]);
   assert.equal(missing.code, 3);
   assert.deepEqual((await snapshot(state)).filter((l) => !l.includes('.lock')), before);
+});
+
+test('trash left by an interrupted prune is deleted by the next one (listed by --dry-run, kept by it)', async () => {
+  // A prune killed between moving pipeline 77's folder aside and deleting it.
+  const trash = join(state, '.healer-prune-77-0badf00d');
+  await mkdir(trash);
+  await writeFile(join(trash, '.ci-progress.json'), '{"version": 1}\n');
+  const dry = await runCli(['prune', '--older-than', '7d', '--dry-run', '--json', '--state-dir', state]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.deepEqual(JSON.parse(dry.stdout).leftover_trash, [trash, join(state, '.healer-prune-999-abcd')]);
+  assert.ok((await readdir(state)).includes('.healer-prune-77-0badf00d'), 'a dry run deletes nothing');
+  const real = await runCli(['prune', '--older-than', '7d', '--state-dir', state]);
+  assert.equal(real.code, 0, real.stderr);
+  assert.match(real.stdout, /deleted .*\.healer-prune-77-0badf00d, left by an interrupted prune/);
+  assert.ok(!(await readdir(state)).some((n) => n.startsWith('.healer-prune-')), 'no trash left');
 });
