@@ -18,40 +18,51 @@ import { findLineagePipeline } from '../gitlab/start-pipeline.js';
  * pipeline newer than that candidate, on any ref. It also gives the candidate's own status, which may settle it
  * without asking for its jobs. An older candidate, or any candidate when that page cannot be had, is answered by
  * a request for its ref's newest pipelines (once per project and ref per scan).
+ *
+ * Answers are kept for `maxAgeMs` (30 s): a scan that waits for cancels can run for minutes, and a push meanwhile
+ * must still supersede.
  */
 export class RecentPipelines {
-  private readonly pages = new Map<string, Promise<ProjectPage | null>>();
-  private readonly refs = new Map<string, Promise<PipelineFacts[]>>();
+  private readonly pages = new Map<string, { at: number; page: Promise<ProjectPage | null> }>();
+  private readonly refs = new Map<string, { at: number; list: Promise<PipelineFacts[]> }>();
 
-  constructor(private readonly client: GitLabClient) {}
+  constructor(
+    private readonly client: GitLabClient,
+    private readonly now: () => number = Date.now,
+    private readonly maxAgeMs = 30_000,
+  ) {}
 
   /** The project's newest pipelines when they reach back to pipeline `id`, else null. */
   async covering(project: string, id: number): Promise<ProjectPage | null> {
-    let page = this.pages.get(project);
-    if (!page) {
-      // A page that cannot be had is not asked for again in this scan: the per-ref requests answer instead, and
+    let kept = this.pages.get(project);
+    if (!kept || this.now() - kept.at > this.maxAgeMs) {
+      // A page that cannot be had is not asked for again for a while: the per-ref requests answer instead, and
       // report their own errors.
-      page = this.client.listProjectPipelines(project, { perPage: PAGE_SIZE }).then(
+      const page = this.client.listProjectPipelines(project, { perPage: PAGE_SIZE }).then(
         ({ pipelines, complete }) => ({ pipelines, complete, lowestId: pipelines.reduce((low, p) => Math.min(low, p.id), Number.POSITIVE_INFINITY) }),
         () => null,
       );
-      this.pages.set(project, page);
+      kept = { at: this.now(), page };
+      this.pages.set(project, kept);
     }
-    const got = await page;
+    const got = await kept.page;
     return got && (got.complete || id >= got.lowestId) ? got : null;
   }
 
-  /** One request per project and ref per scan, however many of its pipelines are candidates. */
+  /** One request per project and ref, however many of its pipelines are candidates. */
   ofRef(project: string, ref: string): Promise<PipelineFacts[]> {
     const key = `${project}\u0000${ref}`;
-    let list = this.refs.get(key);
-    if (!list) {
-      list = this.client.listRefPipelines(project, ref, { perPage: 20 });
-      // A failed lookup is not cached: the next candidate of the ref tries again.
-      list.catch(() => this.refs.delete(key));
-      this.refs.set(key, list);
+    let kept = this.refs.get(key);
+    if (!kept || this.now() - kept.at > this.maxAgeMs) {
+      const list = this.client.listRefPipelines(project, ref, { perPage: 20 });
+      // A failed lookup is not kept: the next candidate of the ref tries again.
+      list.catch(() => {
+        if (this.refs.get(key)?.list === list) this.refs.delete(key);
+      });
+      kept = { at: this.now(), list };
+      this.refs.set(key, kept);
     }
-    return list;
+    return kept.list;
   }
 }
 
