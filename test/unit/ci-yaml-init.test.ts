@@ -205,6 +205,41 @@ describe('names', () => {
   });
 });
 
+describe('entries written as flow mappings { … }', () => {
+  const text =
+    'stages: [build, test]\nvariables: {GIT_DEPTH: "10"}\n.base: &base {image: node:20, tags: [docker]}\n' +
+    'build-app: {stage: build, script: [make], <<: *base}  # the build\n' +
+    'unit: {\n  stage: test,\n  needs: [build-app],\n  script: ["make test"]\n}\nlint:\n  stage: test\n  script:\n    - make lint\n';
+
+  it('are rewritten in block style, then edited like any job (the same pipelines for every RESUME_STAGE)', () => {
+    const r = check(text, { stages: ['.pre', 'build', 'test', '.post'] });
+    assert.deepEqual(
+      r.warnings.filter((w) => w.code === 'flow-mapping').map((w) => w.job),
+      ['variables', '.base', 'build-app', 'unit'],
+    );
+    const c = composeCi(r.text);
+    assert.equal(c['build-app'].image, 'node:20', 'the merge key still brings the template in');
+    assert.deepEqual(c['build-app'].tags, ['docker']);
+    assert.deepEqual(c.unit.needs, [{ job: 'build-app', optional: true }]);
+    assert.equal(c.variables.GIT_DEPTH, '10');
+    // Only those entries change form: the rest of the file, nested flow lists and the comment stay as written.
+    assert.match(r.text, /^stages: \[build, test\]\n/);
+    assert.match(r.text, /^\.base: &base\n  image: node:20\n  tags: \[docker\]\n/m);
+    assert.match(r.text, /^  <<: \*base  # the build$/m);
+    assert.match(r.text, /^lint:\n  stage: test\n  script:\n    - make lint\n/m);
+    // A second run finds nothing to do.
+    const again = initOk(r.text);
+    assert.equal(again.changed, false);
+    assert.equal(again.warnings.filter((w) => w.code === 'flow-mapping').length, 0);
+  });
+
+  it('a flow mapping nested inside a block job stays as it is', () => {
+    const r = check('build:\n  stage: build\n  cache: {key: deps, paths: [node_modules]}\n  script: [make]\n');
+    assert.match(r.text, /^  cache: \{key: deps, paths: \[node_modules\]\}$/m);
+    assert.equal(r.warnings.filter((w) => w.code === 'flow-mapping').length, 0);
+  });
+});
+
 describe('bad input is refused with one clear reason', () => {
   for (const [what, text, pattern] of [
     ['invalid YAML', 'a: [\n', /invalid YAML at line/],

@@ -20,6 +20,7 @@ import { scalar } from './render.js';
 import { defaultPair, ensureIn, isTrigger, recordJob, type ScriptKey } from './scripts.js';
 import { DEFAULT_JOB_STAGE, stageOrder } from './stages.js';
 import { EditError, TextEdits } from './text-edits.js';
+import { unflowTopLevel } from './unflow.js';
 
 export interface IncludedText {
   /** The local include path as written in the file. */
@@ -108,14 +109,20 @@ export function initCiYaml(text: string, options: InitOptions = {}): InitResult 
   }
 }
 
-function plan(text: string, options: InitOptions): InitPlan {
+function plan(original: string, options: InitOptions): InitPlan {
   const command = options.command ?? DEFAULT_COMMAND;
   if (command.trim() === '' || /[\n\r]/.test(command)) throw new CiInputError('--command must be one line, e.g. "npx --yes healer"');
+  // Entries written as flow mappings { … } are rewritten in block style first, so that they can be edited.
+  const { text, keys: unflowed } = unflowTopLevel(original);
   const loaded = loadCi(text);
   if (loaded.hasSpecHeader) {
     throw new CiInputError('the file opens with a spec: inputs header: it is a template or component to include, not a pipeline; run healer init on the .gitlab-ci.yml that includes it');
   }
-  const warnings: Warning[] = [];
+  const warnings: Warning[] = unflowed.map((key) => ({
+    code: 'flow-mapping',
+    message: `"${key}" was written as a flow mapping { … }: healer rewrote it in block style (the same content) to edit it`,
+    job: key,
+  }));
   const includeRefs = parseIncludes(new CiModel(loaded.doc, loaded.root).global('include'));
   const external = readExternal(options.includes ?? [], warnings);
   const model = new CiModel(loaded.doc, loaded.root, external.values);
@@ -203,7 +210,7 @@ function plan(text: string, options: InitOptions): InitPlan {
 
   const includes = reportIncludes(ctx, includeRefs, options.includes ?? [], external.jobsByInclude);
   const newText = ctx.edits.apply();
-  if (newText !== text) {
+  if (newText !== original) {
     // Never hand back text that does not parse: that would be a bug in healer, not the user's input.
     try {
       loadCi(newText);
@@ -216,7 +223,7 @@ function plan(text: string, options: InitOptions): InitPlan {
   return {
     ok: true,
     text: newText,
-    changed: newText !== text,
+    changed: newText !== original,
     stages: order,
     workflowRules,
     jobs: [...ctx.plans.values()],
