@@ -125,13 +125,8 @@ async function keepOne(
  */
 export async function findResumeOf(client: GitLabClient, project: string, ref: string, parentId: number, createdAt: string | null): Promise<PipelineFacts | null> {
   const since = createdAt ? parseTimestamp(createdAt) : Number.NaN;
-  const createdAfter = Number.isNaN(since) ? undefined : formatTimestamp(since - CLOCK_SKEW_MS);
-  const recent = await client.listRefPipelines(project, ref, { createdAfter, perPage: 50 });
-  for (const pipeline of recent.filter((p) => p.id > parentId).slice(0, MAX_LOOKUPS)) {
-    const variables = await client.getPipelineVariables(project, pipeline.id);
-    if (variables.some((v) => v.key === 'HEALER_PARENT_PIPELINE_ID' && v.value === String(parentId))) return pipeline;
-  }
-  return null;
+  const isResume = (variables: Variables) => variables.some((v) => v.key === 'HEALER_PARENT_PIPELINE_ID' && v.value === String(parentId));
+  return findByVariables(client, { project, ref, parentId }, Number.isNaN(since) ? null : since, isResume);
 }
 
 /**
@@ -139,12 +134,24 @@ export async function findResumeOf(client: GitLabClient, project: string, ref: s
  * variables are our lineage variables (other than `except`); null when there is none.
  */
 export async function findLineagePipeline(client: GitLabClient, request: StartRequest, sinceMs: number, except?: number): Promise<PipelineFacts | null> {
-  const createdAfter = formatTimestamp(sinceMs - CLOCK_SKEW_MS);
-  const recent = await client.listRefPipelines(request.project, request.ref, { createdAfter, perPage: 50 });
-  const newer = recent.filter((p) => p.id > request.parentId && p.id !== except).slice(0, MAX_LOOKUPS);
+  return findByVariables(client, request, sinceMs, (variables) => carriesLineage(variables, request.variables), except);
+}
+
+type Variables = Array<{ key: string; value: string }>;
+
+/** The newest pipeline of the ref, newer than the parent and created since `sinceMs` (minus clock skew), whose variables match. */
+async function findByVariables(
+  client: GitLabClient,
+  { project, ref, parentId }: Pick<StartRequest, 'project' | 'ref' | 'parentId'>,
+  sinceMs: number | null,
+  matches: (variables: Variables) => boolean,
+  except?: number,
+): Promise<PipelineFacts | null> {
+  const createdAfter = sinceMs === null ? undefined : formatTimestamp(sinceMs - CLOCK_SKEW_MS);
+  const recent = await client.listRefPipelines(project, ref, { createdAfter, perPage: 50 });
+  const newer = recent.filter((p) => p.id > parentId && p.id !== except).slice(0, MAX_LOOKUPS);
   for (const pipeline of newer) {
-    const variables = await client.getPipelineVariables(request.project, pipeline.id);
-    if (carriesLineage(variables, request.variables)) return pipeline;
+    if (matches(await client.getPipelineVariables(project, pipeline.id))) return pipeline;
   }
   return null;
 }

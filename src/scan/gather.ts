@@ -92,23 +92,26 @@ export async function gatherFacts(
     ]);
     if (startedByIntent) return { pipeline, jobs: null, refPipelines: null, startedByIntent };
   }
-  const pipelineOf = async (jobs: Array<JobFacts & { pipeline: PipelineFacts | null }>) =>
-    jobs.find((job) => job.pipeline?.id === id)?.pipeline ?? (await client.getPipeline(candidate.project, id));
-  const withoutPipeline = (jobs: Array<JobFacts & { pipeline: PipelineFacts | null }>) => jobs.map(({ pipeline: _p, ...job }) => job);
+  const checked = intent ? { startedByIntent: null } : {};
+  // The jobs carry their pipeline's state; only a pipeline without jobs needs its own request.
+  const withJobs = async (jobs: Array<JobFacts & { pipeline: PipelineFacts | null }>, refPipelines: PipelineFacts[] | null): Promise<Facts> => ({
+    pipeline: jobs.find((job) => job.pipeline?.id === id)?.pipeline ?? (await client.getPipeline(candidate.project, id)),
+    jobs: jobs.map(({ pipeline: _p, ...job }) => job),
+    refPipelines,
+    ...checked,
+  });
   const page = supersededCheck ? await recent.covering(candidate.project, id) : null;
   if (page) {
     const refPipelines = page.pipelines.filter((p) => p.ref === candidate.ref);
     const own = page.pipelines.find((p) => p.id === id);
     // Succeeded, skipped, canceled by a person…: decided by its status alone, no need for its jobs.
-    if (own && decidedByStatus(record, candidate, own.status)) return { pipeline: own, jobs: null, refPipelines, ...(intent ? { startedByIntent: null } : {}) };
-    const jobs = await client.listPipelineJobs(candidate.project, id);
-    return { pipeline: await pipelineOf(jobs), jobs: withoutPipeline(jobs), refPipelines, ...(intent ? { startedByIntent: null } : {}) };
+    if (own && decidedByStatus(record, candidate, own.status)) return { pipeline: own, jobs: null, refPipelines, ...checked };
+    return withJobs(await client.listPipelineJobs(candidate.project, id), refPipelines);
   }
-  // The jobs carry their pipeline's state, so two requests answer everything (asked at once); only a pipeline
-  // without jobs needs a third.
+  // Two requests answer everything, asked at once.
   const [jobs, refPipelines] = await Promise.all([
     client.listPipelineJobs(candidate.project, id),
     supersededCheck ? recent.ofRef(candidate.project, candidate.ref) : Promise.resolve(null),
   ]);
-  return { pipeline: await pipelineOf(jobs), jobs: withoutPipeline(jobs), refPipelines, ...(intent ? { startedByIntent: null } : {}) };
+  return withJobs(jobs, refPipelines);
 }

@@ -7,6 +7,11 @@ import { isPair, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 
 export class EditError extends Error {}
 
+/** Offset of the start of the line that holds `offset`. */
+export function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
 interface Edit {
   start: number;
   end: number;
@@ -64,7 +69,7 @@ export class TextEdits {
   }
 
   lineStart(offset: number): number {
-    return this.text.lastIndexOf('\n', offset - 1) + 1;
+    return lineStart(this.text, offset);
   }
 
   /** Offset just after the line that holds `offset` (after its newline), or the end of the text. */

@@ -6,7 +6,7 @@
  */
 import { Document, isMap, isPair, isScalar, type Node, type YAMLMap } from 'yaml';
 import { loadCi } from './document.js';
-import { EditError } from './text-edits.js';
+import { EditError, lineStart } from './text-edits.js';
 
 export interface Unflowed {
   text: string;
@@ -39,8 +39,4 @@ export function unflowTopLevel(text: string): Unflowed {
   const same = JSON.stringify(loadCi(out).doc.toJS({ maxAliasCount: -1 })) === JSON.stringify(doc.toJS({ maxAliasCount: -1 }));
   if (!same) throw new EditError(`cannot rewrite the flow mapping of ${rewrites.map((r) => r.key).join(', ')} in block style without changing its meaning`);
   return { text: out, keys: rewrites.map((r) => r.key) };
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
 }
