@@ -57,13 +57,13 @@ export function isHealerError(error: unknown): error is HealerError {
   return error instanceof HealerError;
 }
 
-/** A one-line description of an unknown thrown value (no stack). */
 /** One line for a report: the message, and the hint of a healer or GitLab error in brackets. */
 export function errorLine(error: unknown): string {
   if (error instanceof HealerError) return error.hint ? `${error.message} (${error.hint})` : error.message;
   return describeError(error);
 }
 
+/** A one-line description of an unknown thrown value (no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
   return String(error);

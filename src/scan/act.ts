@@ -61,7 +61,6 @@ const result = (status: ActResult['status'], extra: Partial<ActResult> = {}): Ac
   ...extra,
 });
 
-
 export async function carryOut(plan: ResumePlan, deps: ActDeps, { force = false } = {}): Promise<ActResult> {
   const at = formatTimestamp(deps.now());
   let conflict: string | null = null;

@@ -148,7 +148,6 @@ async function rootStart(store: FileStore, record: ProgressRecord): Promise<numb
   }
 }
 
-
 function emptyReport(deps: ScanDeps, started: number): ScanReport {
   return {
     ok: true,

@@ -9,7 +9,6 @@ import type { ProgressRecord } from '../core/record.js';
 import { describeError, HealerError } from '../errors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 import { acquireLock, acquireLockSync, DEFAULT_LOCK_OPTIONS, type LockOptions } from './lock.js';
-
 import { MAX_RECORD_BYTES, RECORD_FILE } from './record-file.js';
 
 export { MAX_RECORD_BYTES, RECORD_FILE };

@@ -1,6 +1,6 @@
 /**
  * Reading one record's bytes without a lock (writers rename whole files into place) and classifying them: no
- * record, unreadable, not worth parsing (the scan's pre-filter said so), or text to parse. Synchronous, with one
+ * record, unreadable, not worth parsing (the scan's pre-filter said so), or text to parse. Synchronous, into a
  * reused buffer: on a local disk several times faster than the thread pool for small files.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
